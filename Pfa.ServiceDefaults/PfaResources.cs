@@ -1,0 +1,20 @@
+namespace Pfa.ServiceDefaults;
+
+/// <summary>
+/// Resource names of the app model. The AppHost, the services (connection-string and service-discovery keys)
+/// and the tests all use these, so a rename cannot drift.
+/// </summary>
+public static class PfaResources
+{
+    public const string Postgres = "pg";
+    public const string Database = "pfadb";
+    public const string Redis = "cache";
+    public const string PgAdmin = "pgadmin";
+    public const string Api = "api";
+    public const string SyncWorker = "syncworker";
+    public const string Web = "web";
+    public const string PemsSimulator = "pems";
+
+    public const string PostgresPassword = "pg-password";
+    public const string RedisPassword = "cache-password";
+}
