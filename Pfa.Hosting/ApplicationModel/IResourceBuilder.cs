@@ -1,0 +1,14 @@
+namespace Pfa.Hosting.ApplicationModel;
+
+/// <summary>Fluent handle on a resource in the model, as in Aspire.</summary>
+public interface IResourceBuilder<out T> where T : IResource
+{
+    IDistributedApplicationBuilder ApplicationBuilder { get; }
+    T Resource { get; }
+}
+
+internal sealed class ResourceBuilder<T>(IDistributedApplicationBuilder applicationBuilder, T resource) : IResourceBuilder<T> where T : IResource
+{
+    public IDistributedApplicationBuilder ApplicationBuilder { get; } = applicationBuilder;
+    public T Resource { get; } = resource;
+}
