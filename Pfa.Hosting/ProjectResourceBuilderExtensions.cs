@@ -14,8 +14,8 @@ public static class ProjectResourceBuilderExtensions
 
     public static IResourceBuilder<ProjectResource> AddProject(this IDistributedApplicationBuilder builder, string name, string projectPath, string? launchProfileName = null)
     {
+        // Not checked for existence here: a partial run (AppHost:Only) or publish from a copied AppHost must not need every project.
         var fullPath = Path.GetFullPath(projectPath, builder.AppHostDirectory);
-        if (!File.Exists(fullPath)) throw new FileNotFoundException($"Project file of resource '{name}' not found.", fullPath);
 
         var project = new ProjectResource(name, fullPath) { LaunchProfile = LaunchProfile.Read(Path.GetDirectoryName(fullPath)!, launchProfileName) };
         var urls = project.LaunchProfile?.ApplicationUrls ?? [];

@@ -9,7 +9,7 @@ namespace Pfa.Hosting.Orchestration;
 /// </summary>
 internal sealed partial class ResourceLog : IDisposable
 {
-    private const int TailCapacity = 40;
+    private const int TailCapacity = 200;
     private readonly Queue<string> _tail = new();
     private readonly StreamWriter _file;
     private readonly ConsoleWriter? _console;
@@ -47,9 +47,14 @@ internal sealed partial class ResourceLog : IDisposable
     /// <summary>A line from the AppHost itself about this resource.</summary>
     public void Notice(string message) => Write($"[apphost] {message}");
 
+    /// <summary>The last lines worth reading: stack frames are skipped so the exception message itself shows.</summary>
     public IReadOnlyList<string> Tail(int count = 15)
     {
-        lock (_gate) return _tail.TakeLast(count).ToList();
+        lock (_gate)
+        {
+            return _tail.Where(l => !l.TrimStart().StartsWith("at ", StringComparison.Ordinal) && !l.Contains("--- End of stack trace", StringComparison.Ordinal))
+                .TakeLast(count).ToList();
+        }
     }
 
     // Services colour their console logs (Aspire sets DOTNET_SYSTEM_CONSOLE_ALLOW_ANSI_COLOR_REDIRECTION); files want plain text.
