@@ -11,9 +11,40 @@ internal sealed record ProcessLaunch(string FileName, IReadOnlyList<string> Argu
     /// <summary>OS user to drop to with setpriv (PostgreSQL refuses to run as root).</summary>
     public string? RunAsUser { get; init; }
 
+    /// <summary>Sent by the kernel if the AppHost dies without stopping the child (SIGINT = PostgreSQL's fast shutdown).</summary>
+    public int ParentDeathSignal { get; init; } = Native.SIGTERM;
+
     /// <summary>Signals tried in order, each given its timeout, before the next. SIGKILL, if at all, comes last.</summary>
     public IReadOnlyList<(int Signal, TimeSpan Timeout)> StopSequence { get; init; } =
         [(Native.SIGTERM, TimeSpan.FromSeconds(10)), (Native.SIGKILL, TimeSpan.FromSeconds(5))];
+}
+
+/// <summary>
+/// Forks every child from one thread that lives as long as the AppHost: the kernel sends a child its parent-death
+/// signal when the forking *thread* exits, so forking from a pool thread that later retires would kill it.
+/// </summary>
+internal static class ProcessLauncher
+{
+    private static readonly System.Collections.Concurrent.BlockingCollection<(Process Process, TaskCompletionSource Done)> Queue = new();
+
+    static ProcessLauncher()
+    {
+        new Thread(() =>
+        {
+            foreach (var (process, done) in Queue.GetConsumingEnumerable())
+            {
+                try { process.Start(); done.SetResult(); }
+                catch (Exception e) { done.SetException(e); }
+            }
+        }) { IsBackground = true, Name = "Pfa process launcher" }.Start();
+    }
+
+    public static void Start(Process process)
+    {
+        var done = new TaskCompletionSource();
+        Queue.Add((process, done));
+        done.Task.GetAwaiter().GetResult();
+    }
 }
 
 /// <summary>
@@ -50,10 +81,15 @@ internal sealed class ManagedProcess
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        // setpriv execs too: it sets the parent-death signal (after any uid change, which would clear it) and
+        // drops to the run-as user; the PID stays the program's.
+        info.ArgumentList.Add("setpriv");
+        info.ArgumentList.Add($"--pdeathsig={Native.SignalName(launch.ParentDeathSignal)[3..]}");
         if (launch.RunAsUser is { } user)
         {
-            foreach (var a in new[] { "setpriv", $"--reuid={user}", $"--regid={user}", "--init-groups", "--" }) info.ArgumentList.Add(a);
+            foreach (var a in new[] { $"--reuid={user}", $"--regid={user}", "--init-groups" }) info.ArgumentList.Add(a);
         }
+        info.ArgumentList.Add("--");
         info.ArgumentList.Add(launch.FileName);
         foreach (var a in launch.Arguments) info.ArgumentList.Add(a);
         info.Environment.Clear();
@@ -64,7 +100,7 @@ internal sealed class ManagedProcess
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) log.Write(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.Write(e.Data, isError: true); };
 
-        process.Start();
+        ProcessLauncher.Start(process);
         managed.StartTime = Native.ProcessStartTime(process.Id) ?? 0;
         process.StandardInput.Close(); // servers must not wait on a terminal
         process.BeginOutputReadLine();

@@ -20,6 +20,7 @@ internal sealed class Orchestrator
     private readonly List<Task> _running = [];
     private readonly TimeSpan _waitTimeout;
     private int _stopping;
+    private bool _started;
 
     public Orchestrator(IReadOnlyList<IResource> resources, RunContext context, ResourceNotificationService notifications, ConsoleWriter? console)
     {
@@ -55,6 +56,9 @@ internal sealed class Orchestrator
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // Claim the data directory before touching anything in it (logs included).
+        foreach (var notice in await _context.StateFile.ClaimAsync().ConfigureAwait(false)) _console?.WriteBlock($"apphost: {notice}", ConsoleColor.Yellow);
+
         var logDirectory = Path.Combine(_context.DataDirectory, "logs");
         foreach (var runner in _runners.Values)
         {
@@ -64,8 +68,7 @@ internal sealed class Orchestrator
                 waits ? KnownResourceStates.Waiting : KnownResourceStates.NotStarted, ResourceHealth.Unknown, [], null));
         }
 
-        foreach (var notice in await _context.StateFile.ClaimAsync().ConfigureAwait(false)) _console?.WriteBlock($"apphost: {notice}", ConsoleColor.Yellow);
-
+        _started = true;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
         foreach (var runner in _runners.Values) _running.Add(RunAsync(runner, _lifetime.Token));
 
@@ -211,7 +214,7 @@ internal sealed class Orchestrator
     /// <summary>Stops everything: dependents first, each resource once everything using it has stopped.</summary>
     public async Task StopAsync()
     {
-        if (Interlocked.Exchange(ref _stopping, 1) == 1) return;
+        if (!_started || Interlocked.Exchange(ref _stopping, 1) == 1) return;
         await _lifetime.CancelAsync().ConfigureAwait(false);
         try { await Task.WhenAll(_running).ConfigureAwait(false); } catch (OperationCanceledException) { }
 
@@ -244,7 +247,15 @@ internal sealed class Orchestrator
             return;
         }
         _notifications.Update(resource.Name, s => s with { State = KnownResourceStates.Stopping });
-        await runner.StopAsync().ConfigureAwait(false);
+        try
+        {
+            await runner.StopAsync().ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // Keep going: the resources it depends on must still be stopped.
+            runner.Log.Notice($"Stopping failed: {e.Message}");
+        }
         var code = runner.Process.HasExited ? await runner.Process.Exited.ConfigureAwait(false) : (int?)null;
         _notifications.Update(resource.Name, s => s with { State = KnownResourceStates.Exited, ExitCode = code, Health = ResourceHealth.Unknown, IsReady = false });
     }

@@ -64,6 +64,7 @@ internal sealed class PostgresRunner(PostgresServerResource server, RunContext c
         {
             Environment = new Dictionary<string, string> { ["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin", ["LC_ALL"] = "C.UTF-8" },
             RunAsUser = OsUser,
+            ParentDeathSignal = Native.SIGINT,
             // Fast shutdown; immediate shutdown if that hangs; SIGKILL only as the very last resort.
             StopSequence = [(Native.SIGINT, TimeSpan.FromSeconds(30)), (Native.SIGQUIT, TimeSpan.FromSeconds(10)), (Native.SIGKILL, TimeSpan.FromSeconds(5))],
         });

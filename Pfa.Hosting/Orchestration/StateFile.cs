@@ -13,6 +13,7 @@ internal sealed class StateFile(string path)
     private sealed record State(int AppHostPid, long AppHostStartTime, List<Entry> Processes);
 
     private readonly Lock _gate = new();
+    private FileStream? _lock;
     private State _state = new(Environment.ProcessId, Native.ProcessStartTime(Environment.ProcessId) ?? 0, []);
 
     public string Path { get; } = path;
@@ -21,6 +22,17 @@ internal sealed class StateFile(string path)
     public async Task<IReadOnlyList<string>> ClaimAsync()
     {
         var notices = new List<string>();
+        try
+        {
+            // An exclusive lock for the AppHost's lifetime: two AppHosts on one data directory would fight over every file in it.
+            _lock = new FileStream(Path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            throw new DistributedApplicationException(
+                $"Another AppHost is running with the data directory {System.IO.Path.GetDirectoryName(Path)}. " +
+                "Stop it first (Ctrl+C in its terminal), or give this one another AppHost:DataDirectory.");
+        }
         if (File.Exists(Path))
         {
             State? previous = null;
@@ -83,16 +95,27 @@ internal sealed class StateFile(string path)
         lock (_gate)
         {
             if (File.Exists(Path)) File.Delete(Path);
+            _lock?.Dispose();
+            _lock = null;
+            File.Delete(Path + ".lock");
         }
     }
 
+    /// <summary>Best effort: a state file that cannot be written must never stop the AppHost from stopping its children.</summary>
     private void Save()
     {
         lock (_gate)
         {
-            var temp = Path + ".tmp";
-            File.WriteAllText(temp, JsonSerializer.Serialize(_state));
-            File.Move(temp, Path, overwrite: true);
+            try
+            {
+                var temp = $"{Path}.{Environment.ProcessId}.tmp";
+                File.WriteAllText(temp, JsonSerializer.Serialize(_state));
+                File.Move(temp, Path, overwrite: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"apphost: could not write {Path}: {e.Message}");
+            }
         }
     }
 }

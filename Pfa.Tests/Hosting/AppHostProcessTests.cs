@@ -47,34 +47,58 @@ public sealed class AppHostProcessTests
     }
 
     [Fact]
-    public async Task Processes_left_by_a_killed_apphost_are_stopped_by_the_next_start()
+    public async Task Children_die_with_a_killed_apphost()
     {
         var data = NewDataDirectory();
         try
         {
-            int orphan;
-            await using (var first = AppHostProcess.Start(data, ["--only", "cache"]))
-            {
-                await first.WaitUntilReadyAsync();
-                orphan = AppHostProcess.ChildPids(data)["cache"];
-                first.Signal(SIGKILL);
-                await first.WaitForExitAsync(TimeSpan.FromSeconds(10));
-            }
-            Assert.True(ProcessInspector.IsAlive(orphan), "redis should have been orphaned by the kill");
+            await using var host = AppHostProcess.Start(data, ["--only", "pfadb,cache"]);
+            await host.WaitUntilReadyAsync();
+            var children = AppHostProcess.ChildPids(data);
+            host.Signal(SIGKILL);
+            await host.WaitForExitAsync(TimeSpan.FromSeconds(10));
 
-            await using var second = AppHostProcess.Start(data, ["--only", "cache"]);
-            await second.WaitUntilReadyAsync();
-            Assert.Contains($"Stopping 'cache' (PID {orphan}) left running by an AppHost that did not shut down cleanly", second.Output, StringComparison.Ordinal);
-            Assert.False(ProcessInspector.IsAlive(orphan));
+            // The kernel delivers each child's parent-death signal (SIGINT: PostgreSQL's fast shutdown).
+            foreach (var (name, pid) in children) Assert.True(await ProcessInspector.WaitUntilGoneAsync(pid, TimeSpan.FromSeconds(20)), $"{name} (PID {pid}) outlived the killed AppHost");
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Processes_recorded_by_a_dead_apphost_are_stopped_by_the_next_start()
+    {
+        var data = NewDataDirectory();
+        using var stray = Process.Start(new ProcessStartInfo("setsid", ["sleep", "300"]))!;
+        try
+        {
+            // What a crashed AppHost leaves behind: a state file naming a live child (here a stand-in process).
+            var startTime = File.ReadAllText($"/proc/{stray.Id}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[19];
+            await File.WriteAllTextAsync(Path.Combine(data, "apphost-state.json"),
+                $$"""{"AppHostPid":999999,"AppHostStartTime":1,"Processes":[{"Resource":"cache","Pid":{{stray.Id}},"StartTime":{{startTime}},"StopSignals":[15],"StopTimeoutsSeconds":[5]}]}""",
+                TestContext.Current.CancellationToken);
+
+            await using var host = AppHostProcess.Start(data, ["--only", "cache"]);
+            await host.WaitUntilReadyAsync();
+            Assert.Contains($"Stopping 'cache' (PID {stray.Id}) left running by an AppHost that did not shut down cleanly", host.Output, StringComparison.Ordinal);
+            Assert.True(stray.HasExited || await ProcessInspector.WaitUntilGoneAsync(stray.Id, TimeSpan.FromSeconds(5)));
             var replacement = AppHostProcess.ChildPids(data)["cache"];
-            Assert.NotEqual(orphan, replacement);
 
-            second.Signal(SIGINT);
-            Assert.Equal(0, await second.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+            // A second AppHost on the same data directory is refused while the first runs.
+            await using var intruder = AppHostProcess.Start(data, ["--only", "cache"]);
+            Assert.NotEqual(0, await intruder.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+            Assert.Contains("Another AppHost is running with the data directory", intruder.Output, StringComparison.Ordinal);
+            Assert.True(ProcessInspector.IsAlive(replacement));
+
+            host.Signal(SIGINT);
+            Assert.Equal(0, await host.WaitForExitAsync(TimeSpan.FromSeconds(30)));
             Assert.False(ProcessInspector.IsAlive(replacement));
         }
         finally
         {
+            if (!stray.HasExited) stray.Kill();
             Directory.Delete(data, recursive: true);
         }
     }
