@@ -6,6 +6,16 @@ internal static class Publisher
     public static void Publish(DistributedApplicationBuilder builder)
     {
         var name = builder.ExecutionContext.PublisherName;
-        throw new DistributedApplicationException($"Publisher '{name}' is not supported by this AppHost yet.");
+        if (!string.Equals(name, "manifest", StringComparison.Ordinal))
+        {
+            throw new DistributedApplicationException($"Publisher '{name}' is not supported by this AppHost; use '--publisher manifest'.");
+        }
+        var outputPath = builder.ExecutionContext.OutputPath;
+        if (string.IsNullOrWhiteSpace(outputPath))
+        {
+            throw new DistributedApplicationException("The manifest publisher needs '--output-path <file.json or directory>'.");
+        }
+        var written = ManifestPublisher.Write(builder.Resources, outputPath);
+        Console.Out.WriteLine($"Published manifest to: {written}");
     }
 }
