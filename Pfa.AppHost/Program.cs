@@ -7,6 +7,11 @@ var postgres = builder.AddPostgres(PfaResources.Postgres)
     .WithPgAdmin(name: PfaResources.PgAdmin)
     .PublishAsAzurePostgresFlexibleServer();
 var pfadb = postgres.AddDatabase(PfaResources.Database);
+if (builder.Configuration["Deploy:ExistingPostgres"] == "true")
+{
+    // Deploy against an existing PostgreSQL (docs/deploy.md): azd asks for the pfadb connection string instead.
+    pfadb.PublishAsConnectionString();
+}
 
 var cache = builder.AddRedis(PfaResources.Redis)
     .PublishAsAzureRedis();

@@ -22,8 +22,12 @@ public static partial class ManifestPublisher
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    /// <summary>Writes the manifest (and the Bicep modules it refers to); returns the manifest's full path.</summary>
-    public static string Write(IReadOnlyList<IResource> resources, string outputPath)
+    /// <summary>
+    /// Writes the manifest (and the Bicep modules it refers to); returns the manifest's full path.
+    /// A module found as <c>{infraDirectory}/{name}.module.bicep</c> is used as it is (customised infrastructure)
+    /// instead of being generated; <paramref name="synthesizeInfra"/> writes the missing ones there first.
+    /// </summary>
+    public static string Write(IReadOnlyList<IResource> resources, string outputPath, string? infraDirectory = null, bool synthesizeInfra = false)
     {
         // A path ending in .json is the file; anything else is a directory that receives aspire-manifest.json.
         var full = Path.GetFullPath(outputPath);
@@ -31,16 +35,24 @@ public static partial class ManifestPublisher
         var directory = Path.GetDirectoryName(file)!;
         Directory.CreateDirectory(directory);
 
-        var (manifest, modules) = Build(resources, directory);
+        var (manifest, modules) = Build(resources, directory, infraDirectory);
+        if (synthesizeInfra && infraDirectory is not null && modules.Count > 0)
+        {
+            // Write the generated modules into infra/ once (existing files are kept), then refer to them there.
+            Directory.CreateDirectory(infraDirectory);
+            foreach (var (name, text) in modules) File.WriteAllText(Path.Combine(infraDirectory, name), text);
+            (manifest, modules) = Build(resources, directory, infraDirectory);
+        }
         foreach (var (name, text) in modules) File.WriteAllText(Path.Combine(directory, name), text);
         File.WriteAllText(file, manifest.ToJsonString(s_json));
         return file;
     }
 
     /// <summary>The manifest as JSON, plus the Bicep module files (name → text) it refers to.</summary>
-    public static (JsonObject Manifest, IReadOnlyDictionary<string, string> Modules) Build(IReadOnlyList<IResource> resources, string manifestDirectory)
+    public static (JsonObject Manifest, IReadOnlyDictionary<string, string> Modules) Build(IReadOnlyList<IResource> resources, string manifestDirectory,
+        string? infraDirectory = null)
     {
-        var context = new Context(manifestDirectory);
+        var context = new Context(manifestDirectory, infraDirectory);
         var published = resources.Where(r => !r.Annotations.OfType<ExcludeFromManifestAnnotation>().Any()).ToList();
 
         foreach (var resource in published.Where(r => r is not ParameterResource))
@@ -76,13 +88,15 @@ public static partial class ManifestPublisher
 
     private static void WritePostgres(Context context, PostgresServerResource server)
     {
+        // Every database points at an existing server: nothing to deploy for the server itself.
+        if (server.Databases.Count > 0 && server.Databases.All(IsConnectionStringParameter)) return;
+
         if (server.Annotations.OfType<AzurePostgresFlexibleServerAnnotation>().FirstOrDefault() is { } azure)
         {
             var userName = azure.UserNameParameter ?? throw new DistributedApplicationException(
                 $"Resource '{server.Name}': PublishAsAzurePostgresFlexibleServer() must be called while the builder is in publish mode.");
             var kv = WriteKeyVault(context, server.Name);
-            var moduleFile = $"{server.Name}.module.bicep";
-            context.Modules[moduleFile] = BicepModules.PostgresFlexibleServer(server, azure);
+            var moduleFile = context.Module($"{server.Name}.module.bicep", () => BicepModules.PostgresFlexibleServer(server, azure));
             context.Add(server.Name, new JsonObject
             {
                 ["type"] = "azure.bicep.v0",
@@ -117,6 +131,17 @@ public static partial class ManifestPublisher
 
     private static void WriteDatabase(Context context, PostgresDatabaseResource database)
     {
+        if (IsConnectionStringParameter(database))
+        {
+            context.Add(database.Name, new JsonObject
+            {
+                ["type"] = "parameter.v0",
+                ["connectionString"] = $"{{{database.Name}.value}}",
+                ["value"] = $"{{{database.Name}.inputs.value}}",
+                ["inputs"] = new JsonObject { ["value"] = new JsonObject { ["type"] = "string", ["secret"] = true } },
+            });
+            return;
+        }
         var connectionString = IsAzure(database.Server)
             ? $"{{{KeyVaultName(database.Server.Name)}.secrets.{BicepModules.SecretName(database.Name)}}}"
             : database.ConnectionStringExpression;
@@ -128,8 +153,7 @@ public static partial class ManifestPublisher
         if (redis.Annotations.OfType<AzureRedisAnnotation>().FirstOrDefault() is { } azure)
         {
             var kv = WriteKeyVault(context, redis.Name);
-            var moduleFile = $"{redis.Name}.module.bicep";
-            context.Modules[moduleFile] = BicepModules.Redis(redis, azure);
+            var moduleFile = context.Module($"{redis.Name}.module.bicep", () => BicepModules.Redis(redis, azure));
             context.Add(redis.Name, new JsonObject
             {
                 ["type"] = "azure.bicep.v0",
@@ -155,8 +179,7 @@ public static partial class ManifestPublisher
     private static string WriteKeyVault(Context context, string ownerName)
     {
         var name = KeyVaultName(ownerName);
-        var moduleFile = $"{name}.module.bicep";
-        context.Modules[moduleFile] = BicepModules.KeyVault(name);
+        var moduleFile = context.Module($"{name}.module.bicep", () => BicepModules.KeyVault(name));
         context.Add(name, new JsonObject
         {
             ["type"] = "azure.bicep.v0",
@@ -263,6 +286,9 @@ public static partial class ManifestPublisher
     {
         switch (source)
         {
+            case PostgresDatabaseResource database when IsConnectionStringParameter(database):
+                // Only the connection string is known for an existing server.
+                break;
             case PostgresDatabaseResource database:
                 foreach (var p in PostgresProperties(database.Server, database.DatabaseName)) yield return p;
                 yield return ("DATABASENAME", database.DatabaseName);
@@ -320,6 +346,9 @@ public static partial class ManifestPublisher
         return binding;
     }
 
+    private static bool IsConnectionStringParameter(PostgresDatabaseResource database) =>
+        database.Annotations.OfType<PublishAsConnectionStringAnnotation>().Any();
+
     private static bool IsAzure(IResource resource) =>
         resource.Annotations.Any(a => a is AzurePostgresFlexibleServerAnnotation or AzureRedisAnnotation);
 
@@ -366,8 +395,19 @@ public static partial class ManifestPublisher
         }
     }
 
-    private sealed class Context(string manifestDirectory)
+    private sealed class Context(string manifestDirectory, string? infraDirectory)
     {
+        /// <summary>The manifest path of a module: the customised copy under infra/ if there is one, else a generated file next to the manifest.</summary>
+        public string Module(string fileName, Func<string> generate)
+        {
+            if (infraDirectory is not null && File.Exists(Path.Combine(infraDirectory, fileName)))
+            {
+                return RelativePath(Path.Combine(infraDirectory, fileName));
+            }
+            Modules[fileName] = generate();
+            return fileName;
+        }
+
         public List<KeyValuePair<string, JsonObject>> Resources { get; } = [];
         public Dictionary<string, string> Modules { get; } = new(StringComparer.Ordinal);
 

@@ -15,7 +15,10 @@ internal static class Publisher
         {
             throw new DistributedApplicationException("The manifest publisher needs '--output-path <file.json or directory>'.");
         }
-        var written = ManifestPublisher.Write(builder.Resources, outputPath);
+        // Customised infrastructure: Pfa.AppHost/infra/{name}.module.bicep replaces the generated module of that name.
+        // `--Publishing:SynthesizeInfra true` writes the generated modules there first, for customisation.
+        var synthesize = string.Equals(builder.Configuration["Publishing:SynthesizeInfra"], "true", StringComparison.OrdinalIgnoreCase);
+        var written = ManifestPublisher.Write(builder.Resources, outputPath, Path.Combine(builder.AppHostDirectory, "infra"), synthesize);
         Console.Out.WriteLine($"Published manifest to: {written}");
     }
 }

@@ -33,6 +33,17 @@ public static class PublishingExtensions
     }
 
     /// <summary>
+    /// Publish mode asks for this database's connection string (an existing PostgreSQL) instead of deploying a server:
+    /// the manifest carries a secret <c>parameter.v0</c> with a <c>connectionString</c>, as Aspire's <c>AddConnectionString</c>.
+    /// A server whose databases all publish this way is left out. Run mode is unchanged.
+    /// </summary>
+    public static IResourceBuilder<PostgresDatabaseResource> PublishAsConnectionString(this IResourceBuilder<PostgresDatabaseResource> builder)
+    {
+        if (!builder.Resource.Annotations.OfType<PublishAsConnectionStringAnnotation>().Any()) builder.Resource.Annotations.Add(new PublishAsConnectionStringAnnotation());
+        return builder;
+    }
+
+    /// <summary>
     /// Publish mode deploys Redis as Azure Cache for Redis (TLS on 6380, access key in a Key Vault) instead of the redis container.
     /// Run mode is unchanged: the local redis-server.
     /// </summary>
@@ -46,6 +57,9 @@ public static class PublishingExtensions
 
 /// <summary>The resource is not written to the deployment manifest.</summary>
 public sealed record ExcludeFromManifestAnnotation : IResourceAnnotation;
+
+/// <summary>Publish the database as a connection-string parameter (existing server).</summary>
+public sealed record PublishAsConnectionStringAnnotation : IResourceAnnotation;
 
 /// <summary>Publish as Azure Database for PostgreSQL flexible server (<c>azure.bicep.v0</c>).</summary>
 public sealed record AzurePostgresFlexibleServerAnnotation(ParameterResource? UserNameParameter, string SkuName, string SkuTier, string Version, int StorageSizeGb) : IResourceAnnotation;
