@@ -4,24 +4,44 @@ var builder = DistributedApplication.CreateBuilder(args);
 
 var postgres = builder.AddPostgres(PfaResources.Postgres)
     .WithDataDirectory()
-    .WithPgAdmin(name: PfaResources.PgAdmin);
+    .WithPgAdmin(name: PfaResources.PgAdmin)
+    .PublishAsAzurePostgresFlexibleServer();
 var pfadb = postgres.AddDatabase(PfaResources.Database);
+if (builder.Configuration["Deploy:ExistingPostgres"] == "true")
+{
+    // Deploy against an existing PostgreSQL (docs/deploy.md): azd asks for the pfadb connection string instead.
+    pfadb.PublishAsConnectionString();
+}
 
-var cache = builder.AddRedis(PfaResources.Redis);
+var cache = builder.AddRedis(PfaResources.Redis)
+    .PublishAsAzureRedis();
 
 // Stands in for PEMS (HxGN EAM), speaking its wire format.
 var pems = builder.AddProject<Projects.Pfa_PemsSimulator>(PfaResources.PemsSimulator)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .ExcludeFromManifest();
 
 var api = builder.AddProject<Projects.Pfa_Api>(PfaResources.Api)
     .WithReference(pfadb).WaitFor(pfadb)
     .WithReference(cache).WaitFor(cache)
     .WithHttpHealthCheck("/health");
 
-builder.AddProject<Projects.Pfa_SyncWorker>(PfaResources.SyncWorker)
+var syncworker = builder.AddProject<Projects.Pfa_SyncWorker>(PfaResources.SyncWorker)
     .WithReference(pfadb).WaitFor(pfadb)
-    .WithReference(pems).WaitFor(pems)
     .WithHttpHealthCheck("/health");
+if (builder.ExecutionContext.IsRunMode)
+{
+    syncworker.WithReference(pems).WaitFor(pems);
+}
+else
+{
+    // Deployed, the worker talks to the real PEMS: same service-discovery key, values from deployment parameters.
+    syncworker
+        .WithEnvironment("services__pems__http__0", builder.AddParameter(PfaResources.PemsUrl))
+        .WithEnvironment("PEMS_TENANT", builder.AddParameter(PfaResources.PemsTenant))
+        .WithEnvironment("PEMS_USERNAME", builder.AddParameter(PfaResources.PemsUsername))
+        .WithEnvironment("PEMS_PASSWORD", builder.AddParameter(PfaResources.PemsPassword, secret: true));
+}
 
 builder.AddProject<Projects.Pfa_Web>(PfaResources.Web)
     .WithReference(api).WaitFor(api)

@@ -49,7 +49,8 @@ public static class PostgresBuilderExtensions
         admin.Annotations.Add(new EndpointAnnotation(PgAdminResource.PrimaryEndpointName, "http", DefaultPgAdminPort, targetPort: 80));
         admin.Annotations.Add(new WaitAnnotation(builder.Resource));
         var adminBuilder = appBuilder.AddResource(admin);
-        adminBuilder.WithHttpHealthCheck("/");
+        // A development tool: never deployed (Aspire's WithPgAdmin excludes it from the manifest too).
+        adminBuilder.WithHttpHealthCheck("/").ExcludeFromManifest();
         configure?.Invoke(adminBuilder);
         return builder;
     }

@@ -30,10 +30,17 @@ public static class ResourceBuilderExtensions
     }
 
     public static IResourceBuilder<T> WithEnvironment<T>(this IResourceBuilder<T> builder, string name, string value) where T : IResourceWithEnvironment
-        => builder.WithEnvironment(name, () => value);
+    {
+        builder.Resource.Annotations.Add(new EnvironmentAnnotation(name, () => value) { ManifestValue = value });
+        return builder;
+    }
 
+    /// <summary>The parameter's value; published as <c>{parameter.value}</c>, so a secret never appears in the manifest.</summary>
     public static IResourceBuilder<T> WithEnvironment<T>(this IResourceBuilder<T> builder, string name, IResourceBuilder<ParameterResource> parameter) where T : IResourceWithEnvironment
-        => builder.WithEnvironment(name, () => parameter.Resource.Value);
+    {
+        builder.Resource.Annotations.Add(new EnvironmentAnnotation(name, () => parameter.Resource.Value) { ManifestValue = $"{{{parameter.Resource.Name}.value}}" });
+        return builder;
+    }
 
     public static IResourceBuilder<T> WithEnvironment<T>(this IResourceBuilder<T> builder, string name, Func<string> value) where T : IResourceWithEnvironment
     {

@@ -17,4 +17,10 @@ public static class PfaResources
 
     public const string PostgresPassword = "pg-password";
     public const string RedisPassword = "cache-password";
+
+    // Deployment parameters for the production PEMS (publish mode only).
+    public const string PemsUrl = "pems-url";
+    public const string PemsTenant = "pems-tenant";
+    public const string PemsUsername = "pems-username";
+    public const string PemsPassword = "pems-password";
 }

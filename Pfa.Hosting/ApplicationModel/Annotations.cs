@@ -36,7 +36,11 @@ public sealed record WaitAnnotation(IResource Dependency) : IResourceAnnotation;
 public sealed record HttpHealthCheckAnnotation(string Path, int StatusCode, string EndpointName) : IResourceAnnotation;
 
 /// <summary>Environment variables added by the app model author (values resolved at start).</summary>
-public sealed record EnvironmentAnnotation(string Name, Func<string> Value) : IResourceAnnotation;
+public sealed record EnvironmentAnnotation(string Name, Func<string> Value) : IResourceAnnotation
+{
+    /// <summary>What the manifest writes for this variable (a literal or a <c>{resource.property}</c> expression); null if it cannot be published.</summary>
+    public string? ManifestValue { get; init; }
+}
 
 /// <summary>Extra command-line arguments.</summary>
 public sealed record CommandLineArgsAnnotation(string[] Args) : IResourceAnnotation;
