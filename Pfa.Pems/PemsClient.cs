@@ -24,6 +24,9 @@ public sealed class PemsClient
     private const string UdsPath = "userdefinedscreenservices";
     private const string OrganizationPath = "organization";
 
+    /// <summary>PEMS spells names in upper case, but tolerate proxies and older builds that do not.</summary>
+    private static readonly JsonSerializerOptions ReadOptions = new() { PropertyNameCaseInsensitive = true };
+
     private readonly HttpClient _http;
     private readonly PemsClientOptions _options;
     private readonly ILogger _logger;
@@ -226,7 +229,7 @@ public sealed class PemsClient
             try
             {
                 await using var body = await response.Content.ReadAsStreamAsync(token);
-                envelope = await JsonSerializer.DeserializeAsync<PemsEnvelope<T>>(body, cancellationToken: token);
+                envelope = await JsonSerializer.DeserializeAsync<PemsEnvelope<T>>(body, ReadOptions, token);
             }
             catch (JsonException ex)
             {
@@ -316,7 +319,7 @@ public sealed class PemsClient
     }
 
     /// <summary>Exponential back-off with "equal jitter": half fixed, half random, so replicas spread out but never retry instantly.</summary>
-    internal TimeSpan BackoffDelay(int attempt, TimeSpan? retryAfter)
+    public TimeSpan BackoffDelay(int attempt, TimeSpan? retryAfter)
     {
         var exp = _options.BaseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1);
         var capped = Math.Min(exp, _options.MaxDelay.TotalMilliseconds);
@@ -345,7 +348,7 @@ public sealed class PemsClient
         {
             text = await response.Content.ReadAsStringAsync(ct);
             if (!string.IsNullOrWhiteSpace(text) && text.TrimStart().StartsWith('{'))
-                alerts = JsonSerializer.Deserialize<PemsEnvelope<JsonElementHolder>>(text)?.ErrorAlert ?? [];
+                alerts = JsonSerializer.Deserialize<PemsEnvelope<JsonElementHolder>>(text, ReadOptions)?.ErrorAlert ?? [];
         }
         catch (Exception ex) when (ex is JsonException or IOException or HttpRequestException)
         {

@@ -1,9 +1,12 @@
 using System.Net;
+using System.Text.Json.Serialization;
 
 namespace Pfa.Pems;
 
 /// <summary>One entry of PEMS's ErrorAlert / WarningAlert / InfoAlert lists.</summary>
-public sealed record PemsAlert(string? Name, string? Message);
+public sealed record PemsAlert(
+    [property: JsonPropertyName("Name")] string? Name,
+    [property: JsonPropertyName("Message")] string? Message);
 
 /// <summary>Why a PEMS call failed; decides whether a retry can help.</summary>
 public enum PemsFailureKind

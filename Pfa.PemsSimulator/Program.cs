@@ -11,6 +11,10 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.Services.Configure<SimulatorOptions>(builder.Configuration.GetSection(SimulatorOptions.SectionName));
+builder.Services.PostConfigure<SimulatorOptions>(o =>
+{
+    if (o.Organizations.Count == 0) o.Organizations = [.. SimulatorOptions.DefaultOrganizations];
+});
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<PemsStore>();
 builder.Services.AddSingleton<FaultInjector>();

@@ -6,7 +6,10 @@ public sealed class SimulatorOptions
     public const string SectionName = "PemsSimulator";
 
     public int Seed { get; set; } = 20_251_124;
-    public List<string> Organizations { get; set; } = ["RIO", "PORTARTHUR", "HOLNG"];
+    /// <summary>Empty means <see cref="DefaultOrganizations"/> (a list default would be appended to by the binder).</summary>
+    public List<string> Organizations { get; set; } = [];
+
+    public static readonly string[] DefaultOrganizations = ["RIO", "PORTARTHUR", "HOLNG"];
     public int RecordsPerOrganization { get; set; } = 2_000;
 
     public string Tenant { get; set; } = "BECHTEL_DEV";

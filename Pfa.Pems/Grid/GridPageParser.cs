@@ -138,6 +138,8 @@ public static class GridPageParser
                     case JsonTokenType.StartArray:
                         if (_started && _stack.Count == 0)
                             throw new JsonException("Unexpected data after the end of the document.");
+                        if (!_started && reader.TokenType == JsonTokenType.StartArray)
+                            throw new JsonException("A grid response must be a JSON object, not an array.");
                         var child = !_started ? Ctx.Root : Enter(ctx, reader.TokenType == JsonTokenType.StartArray);
                         _started = true;
                         _stack.Push(child);
@@ -218,7 +220,8 @@ public static class GridPageParser
                     _cells = null;
                     break;
                 case Ctx.AlertObj:
-                    if (_aName is not null || _aMessage is not null) info.ErrorAlerts.Add(new PemsAlert(_aName, _aMessage));
+                    // Any entry in ErrorAlert is a failure, even one whose text we cannot read.
+                    info.ErrorAlerts.Add(new PemsAlert(_aName, _aMessage));
                     break;
             }
         }
@@ -273,8 +276,8 @@ public static class GridPageParser
                 : r.ValueTextEquals("type"u8) ? Prop.Type
                 : r.ValueTextEquals("aliasnum"u8) ? Prop.AliasNum
                 : r.ValueTextEquals("order"u8) ? Prop.Order : Prop.Other,
-            Ctx.AlertObj => r.ValueTextEquals("Name"u8) ? Prop.AlertName
-                : r.ValueTextEquals("Message"u8) ? Prop.AlertMessage : Prop.Other,
+            Ctx.AlertObj => r.ValueTextEquals("Name"u8) || r.ValueTextEquals("name"u8) ? Prop.AlertName
+                : r.ValueTextEquals("Message"u8) || r.ValueTextEquals("message"u8) ? Prop.AlertMessage : Prop.Other,
             _ => Prop.Other,
         };
 
