@@ -87,19 +87,38 @@ public class SimulatorFaultTests
     }
 
     [Fact]
-    public async Task Configured_rate_limit_answers_429_above_the_rate()
+    public async Task Configured_rate_limit_answers_429_above_the_rate_within_one_second()
     {
-        await using var sim = new SimulatorHost().With("PemsSimulator:Faults:RateLimitPerSecond", "2");
+        var time = new SimulatorHost.ManualTime(new DateTimeOffset(2026, 1, 5, 8, 0, 0, TimeSpan.Zero));
+        await using var sim = new SimulatorHost().With("PemsSimulator:Faults:RateLimitPerSecond", "2").WithTime(time);
         var client = sim.CreatePemsClient(o => o.MaxAttempts = 1);
 
-        // Five back-to-back calls cannot all fall in different seconds; at least one must exceed 2/s.
-        var failures = 0;
-        for (var i = 0; i < 5; i++)
+        async Task<bool> Limited()
         {
-            try { await client.GetOrganizationsAsync(Ct); }
-            catch (PemsException ex) when (ex.Kind == PemsFailureKind.RateLimited) { failures++; }
+            try { await client.GetOrganizationsAsync(Ct); return false; }
+            catch (PemsException ex) when (ex.Kind == PemsFailureKind.RateLimited) { return true; }
         }
-        Assert.InRange(failures, 1, 5);
+
+        var outcomes = new List<bool>();
+        for (var i = 0; i < 4; i++) outcomes.Add(await Limited());
+        Assert.Equal([false, false, true, true], outcomes);
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.False(await Limited());
+    }
+
+    [Fact]
+    public async Task Rate_limited_call_is_retried_after_back_off()
+    {
+        var time = new SimulatorHost.ManualTime(new DateTimeOffset(2026, 1, 5, 8, 0, 0, TimeSpan.Zero));
+        await using var sim = new SimulatorHost().With("PemsSimulator:Faults:RateLimitPerSecond", "1").WithTime(time);
+        var client = sim.CreatePemsClient(o => o.MaxAttempts = 3);
+        await client.GetOrganizationsAsync(Ct);
+
+        var ex = await Assert.ThrowsAsync<PemsException>(() => client.GetOrganizationsAsync(Ct));
+
+        Assert.Equal(PemsFailureKind.RateLimited, ex.Kind);
+        Assert.Equal(3, ex.Attempts);
+        Assert.Contains("Too many requests", ex.PemsMessage);
     }
 
     [Fact]

@@ -1,7 +1,9 @@
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Pfa.Pems;
 using Pfa.PemsSimulator;
 
@@ -32,6 +34,15 @@ public sealed class SimulatorHost(IDictionary<string, string?>? settings = null)
         return this;
     }
 
+    private TimeProvider? _time;
+
+    /// <summary>Replaces the simulator's clock, for rate-limit windows and edit stamps that must not depend on timing.</summary>
+    public SimulatorHost WithTime(TimeProvider time)
+    {
+        _time = time;
+        return this;
+    }
+
     public SimulatorHost Without(string key)
     {
         _settings.Remove(key);
@@ -43,6 +54,7 @@ public sealed class SimulatorHost(IDictionary<string, string?>? settings = null)
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) _settings[k] = v;
         builder.UseEnvironment("Testing");
         builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
+        if (_time is { } time) builder.ConfigureTestServices(services => services.AddSingleton(time));
     }
 
     /// <summary>Counts every HTTP attempt the client makes, to prove retries happen (or do not).</summary>
@@ -90,5 +102,13 @@ public sealed class SimulatorHost(IDictionary<string, string?>? settings = null)
             if (request.RequestUri?.AbsolutePath.StartsWith("/axis", StringComparison.Ordinal) == true) counter.Increment();
             return base.SendAsync(request, cancellationToken);
         }
+    }
+
+    /// <summary>A clock that only moves when told to.</summary>
+    public sealed class ManualTime(DateTimeOffset start) : TimeProvider
+    {
+        private DateTimeOffset _now = start;
+        public override DateTimeOffset GetUtcNow() => _now;
+        public void Advance(TimeSpan by) => _now += by;
     }
 }
