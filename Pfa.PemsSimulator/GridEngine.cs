@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Pfa.Pems;
 using Pfa.Pems.Grid;
@@ -132,7 +133,8 @@ public static class GridEngine
     public static async Task WriteAsync(Stream body, GridRequest request, IReadOnlyList<IReadOnlyDictionary<string, string?>> page,
         int cursor, long total, bool includeFields, bool includeRows, CancellationToken ct)
     {
-        await using var w = new Utf8JsonWriter(body);
+        // Relaxed escaping so "+" and "&" go out literally, as PEMS writes them.
+        await using var w = new Utf8JsonWriter(body, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         var next = cursor + page.Count;
         var more = includeRows && next < total;
         w.WriteStartObject();

@@ -155,7 +155,7 @@ public sealed class PemsStore : IDisposable
         {
             var records = _orgs[organization];
             var max = records.Count == 0 ? 10_000 : records.Keys.Max(k => int.TryParse(k, out var n) ? n : 0);
-            var pfaId = (max + 1).ToString("D6", CultureInfo.InvariantCulture);
+            var pfaId = (max + 1).ToString(CultureInfo.InvariantCulture);
             var next = new Dictionary<string, string?>(values, StringComparer.Ordinal)
             {
                 [CupfagGrid.PfaId] = pfaId,

@@ -40,11 +40,12 @@ public static class SeedGenerator
     {
         // Seed per organization so adding an organization does not reshuffle the others.
         var rng = new Random(HashCode.Combine(seed, organizationIndex, organization.Length, organization[0]));
-        var pfaId = 10_000 + organizationIndex * 7_919 % 50_000;
+        // Five-digit numeric strings like PEMS's "78497"; unique within an organization, overlapping across them.
+        var pfaId = 20_000 + organizationIndex % 5 * 10_000;
         for (var i = 0; i < count; i++)
         {
             pfaId += 1 + rng.Next(3);
-            yield return Record(rng, organization, pfaId.ToString("D6", CultureInfo.InvariantCulture), i);
+            yield return Record(rng, organization, pfaId.ToString(CultureInfo.InvariantCulture), i);
         }
     }
 
