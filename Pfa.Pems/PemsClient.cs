@@ -80,6 +80,30 @@ public sealed class PemsClient
     {
         query ??= new GridQuery();
         var pageSize = Math.Clamp(query.PageSize ?? _options.PageSize, 1, CupfagGrid.MaxPageSize);
+        if (query.KeysetPaging)
+        {
+            if (!string.Equals(query.SortAlias, CupfagGrid.PfaId, StringComparison.OrdinalIgnoreCase))
+                throw new ArgumentException("Keyset paging needs the sort on pfs_id.", nameof(query));
+            string? lastId = null;
+            while (true)
+            {
+                var keyed = lastId is null ? query : new GridQuery
+                {
+                    ModifiedSince = query.ModifiedSince,
+                    SortAlias = query.SortAlias,
+                    PageSize = query.PageSize,
+                    Filters = [.. query.Filters.Select(Clone), new GridMultiFilterItem { AliasName = CupfagGrid.PfaId, Operator = GridFilterOperator.Greater, Value = lastId }],
+                };
+                var page = await ReadPageAsync(organization, BuildGridRequest(organization, keyed, 0, pageSize), 0, cancellationToken);
+                yield return page;
+                if (!page.Info.MoreRecordsPresent || page.Rows.Count == 0) yield break;
+                var next = page.Rows[^1][CupfagGrid.PfaId];
+                if (next is null || string.CompareOrdinal(next, lastId) <= 0)
+                    throw new PemsException("PEMS grid keyset did not advance.", PemsFailureKind.MalformedResponse);
+                lastId = next;
+            }
+        }
+
         var cursor = 0;
         while (true)
         {
@@ -127,7 +151,7 @@ public sealed class PemsClient
                 Value = GridQuery.FormatStamp(since),
             });
         }
-        terms.AddRange(query.Filters);
+        terms.AddRange(query.Filters.Select(Clone));
         if (terms.Count > 0)
         {
             for (var i = 0; i < terms.Count; i++)
@@ -139,6 +163,11 @@ public sealed class PemsClient
         }
         return request;
     }
+
+    private static GridMultiFilterItem Clone(GridMultiFilterItem f) => new()
+    {
+        AliasName = f.AliasName, Operator = f.Operator, Value = f.Value, LParen = f.LParen, RParen = f.RParen, Joiner = f.Joiner, SeqNum = f.SeqNum,
+    };
 
     private Task<GridPage> ReadPageAsync(string organization, GridRequest request, int cursor, CancellationToken cancellationToken) =>
         SendAsync($"grid {request.Grid.GridName} page at {cursor}", organization,

@@ -11,6 +11,13 @@ public sealed class GridQuery
 
     public string SortAlias { get; init; } = CupfagGrid.PfaId;
 
+    /// <summary>
+    /// Page by "pfs_id greater than the last one seen" instead of the cursor position. A record deleted in PEMS between
+    /// two pages then cannot shift a live record out of the read, which matters when a full read is used to detect
+    /// deletions. Requires sorting by pfs_id.
+    /// </summary>
+    public bool KeysetPaging { get; init; }
+
     /// <summary>Rows per page; capped at 10,000 by PEMS.</summary>
     public int? PageSize { get; init; }
 

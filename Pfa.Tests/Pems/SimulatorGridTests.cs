@@ -166,3 +166,41 @@ public class SimulatorGridTests
 
     public sealed record MutatedRecord(string Organization, string PfaId);
 }
+
+/// <summary>Why reconciliation should page by key: a deletion between pages shifts cursor offsets.</summary>
+public class GridPagingUnderDeletionTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static async Task<(List<string> Seen, List<string> Remaining)> ReadWhileDeletingAsync(bool keyset)
+    {
+        await using var sim = new SimulatorHost().With("PemsSimulator:RecordsPerOrganization", "250");
+        var client = sim.CreatePemsClient();
+        var seen = new List<string>();
+        var first = true;
+        await foreach (var page in client.ReadGridPagesAsync("RIO", new GridQuery { PageSize = 100, KeysetPaging = keyset }, Ct))
+        {
+            seen.AddRange(page.Rows.Select(r => r[CupfagGrid.PfaId]!));
+            if (first) await client.DeleteRecordAsync("RIO", seen[0], Ct); // A planner deletes a line PEMS already sent us.
+            first = false;
+        }
+        var remaining = new List<string>();
+        await foreach (var page in client.ReadGridPagesAsync("RIO", null, Ct)) remaining.AddRange(page.Rows.Select(r => r[CupfagGrid.PfaId]!));
+        return (seen, remaining);
+    }
+
+    [Fact]
+    public async Task Keyset_paging_sees_every_surviving_record_when_one_is_deleted_mid_read()
+    {
+        var (seen, remaining) = await ReadWhileDeletingAsync(keyset: true);
+        Assert.Empty(remaining.Except(seen));
+        Assert.Equal(250, seen.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Cursor_paging_skips_a_surviving_record_when_one_is_deleted_mid_read()
+    {
+        var (seen, remaining) = await ReadWhileDeletingAsync(keyset: false);
+        Assert.Single(remaining.Except(seen));
+    }
+}
