@@ -37,7 +37,7 @@ public sealed class PemsStore : IDisposable
     public string? JournalPath => string.IsNullOrWhiteSpace(_options.DataDirectory)
         ? null
         : Path.Combine(_options.DataDirectory, string.Create(CultureInfo.InvariantCulture,
-            $"pems-sim-{_options.Seed}-{_options.RecordsPerOrganization}-{string.Join('_', _options.Organizations)}.journal.jsonl"));
+            $"pems-sim-{_options.Seed}-{_options.RecordsPerOrganization}-{SeedGenerator.StableHash(string.Join(',', _options.Organizations)):x8}.journal.jsonl"));
 
     private void Load()
     {

@@ -38,8 +38,9 @@ public static class SeedGenerator
     /// <summary>Records of one organization, ids ascending.</summary>
     public static IEnumerable<Dictionary<string, string?>> Generate(int seed, string organization, int organizationIndex, int count)
     {
-        // Seed per organization so adding an organization does not reshuffle the others.
-        var rng = new Random(HashCode.Combine(seed, organizationIndex, organization.Length, organization[0]));
+        // Seed per organization so adding an organization does not reshuffle the others. HashCode/GetHashCode are
+        // randomised per process, so use a stable hash: the data must be the same after a restart.
+        var rng = new Random(unchecked(seed * 397 ^ (int)StableHash(organization)));
         // Five-digit numeric strings like PEMS's "78497"; unique within an organization, overlapping across them.
         var pfaId = 20_000 + organizationIndex % 5 * 10_000;
         for (var i = 0; i < count; i++)
@@ -128,6 +129,14 @@ public static class SeedGenerator
             ["pfs_vendor"] = isRental ? Vendors[rng.Next(Vendors.Length)] : null,
         };
         return r;
+    }
+
+    /// <summary>FNV-1a over the UTF-16 code units: stable across processes and runtimes.</summary>
+    public static uint StableHash(string text)
+    {
+        var hash = 2166136261u;
+        foreach (var c in text) hash = unchecked((hash ^ c) * 16777619u);
+        return hash;
     }
 
     public static string D(DateOnly d) => d.ToString(CupfagGrid.DateFormat, CultureInfo.InvariantCulture);
