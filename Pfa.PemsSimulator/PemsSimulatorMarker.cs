@@ -1,0 +1,4 @@
+namespace Pfa.PemsSimulator;
+
+/// <summary>Anchor for WebApplicationFactory: several projects have a top-level Program.</summary>
+public sealed class PemsSimulatorMarker;
