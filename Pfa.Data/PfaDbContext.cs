@@ -38,7 +38,7 @@ public sealed class PfaDbContext(DbContextOptions<PfaDbContext> options) : DbCon
         ("forecast_end", "date", "pfa_to_date(data->>'forecastEnd')"),
         ("actual_start", "date", "pfa_to_date(data->>'actualStart')"),
         ("actual_end", "date", "pfa_to_date(data->>'actualEnd')"),
-        ("search_text", "text", "lower(concat_ws(' ', pfa_id, data->>'description', data->>'manufacturer', data->>'model'))"),
+        ("search_text", "text", "lower(pfa_id || ' ' || coalesce(data->>'description', '') || ' ' || coalesce(data->>'manufacturer', '') || ' ' || coalesce(data->>'model', ''))"),
     ];
 
     protected override void OnModelCreating(ModelBuilder b)

@@ -357,7 +357,7 @@ namespace Pfa.Data.Migrations
                         .ValueGeneratedOnAddOrUpdate()
                         .HasColumnType("text")
                         .HasColumnName("search_text")
-                        .HasComputedColumnSql("lower(concat_ws(' ', pfa_id, data->>'description', data->>'manufacturer', data->>'model'))", true);
+                        .HasComputedColumnSql("lower(pfa_id || ' ' || coalesce(data->>'description', '') || ' ' || coalesce(data->>'manufacturer', '') || ' ' || coalesce(data->>'model', ''))", true);
 
                     b.Property<string>("Source")
                         .ValueGeneratedOnAddOrUpdate()

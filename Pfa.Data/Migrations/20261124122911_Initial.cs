@@ -156,7 +156,7 @@ namespace Pfa.Data.Migrations
                     original_end = table.Column<DateOnly>(type: "date", nullable: true, computedColumnSql: "pfa_to_date(data->>'originalEnd')", stored: true),
                     original_start = table.Column<DateOnly>(type: "date", nullable: true, computedColumnSql: "pfa_to_date(data->>'originalStart')", stored: true),
                     purchase_price = table.Column<decimal>(type: "numeric(14,2)", nullable: false, computedColumnSql: "coalesce((data->>'purchasePrice')::numeric, 0)", stored: true),
-                    search_text = table.Column<string>(type: "text", nullable: true, computedColumnSql: "lower(concat_ws(' ', pfa_id, data->>'description', data->>'manufacturer', data->>'model'))", stored: true),
+                    search_text = table.Column<string>(type: "text", nullable: true, computedColumnSql: "lower(pfa_id || ' ' || coalesce(data->>'description', '') || ' ' || coalesce(data->>'manufacturer', '') || ' ' || coalesce(data->>'model', ''))", stored: true),
                     source = table.Column<string>(type: "text", nullable: true, computedColumnSql: "data->>'source'", stored: true)
                 },
                 constraints: table =>
