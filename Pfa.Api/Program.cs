@@ -20,7 +20,7 @@ builder.AddRedisClient(PfaResources.Redis);
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 4 * 1024 * 1024);
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
 builder.Services.AddProblemDetails();
-builder.Services.AddOpenApi();
+builder.Services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecurityTransformer>());
 
 var jwt = builder.Configuration.GetSection("Jwt").Get<JwtSettings>() ?? new JwtSettings();
 builder.Services.AddSingleton(jwt);
@@ -79,5 +79,8 @@ app.MapAuthApi();
 app.MapPfaApi();
 app.MapDraftsApi();
 app.MapKpiApi();
+app.MapConflictsApi();
+app.MapSyncApi();
+app.MapExportApi();
 
 app.Run();

@@ -30,8 +30,8 @@ public sealed class PfaDbContext(DbContextOptions<PfaDbContext> options) : DbCon
         ("is_discontinued", "boolean", "coalesce((data->>'isDiscontinued')::boolean, false)"),
         ("is_funds_transferable", "boolean", "coalesce((data->>'isFundsTransferable')::boolean, false)"),
         ("has_actuals", "boolean", "coalesce((data->>'hasActuals')::boolean, false)"),
-        ("monthly_rate", "numeric(14,2)", "coalesce((data->>'monthlyRate')::numeric, 0)"),
-        ("purchase_price", "numeric(14,2)", "coalesce((data->>'purchasePrice')::numeric, 0)"),
+        ("monthly_rate", "numeric", "coalesce((data->>'monthlyRate')::numeric, 0)"),
+        ("purchase_price", "numeric", "coalesce((data->>'purchasePrice')::numeric, 0)"),
         ("original_start", "date", "pfa_to_date(data->>'originalStart')"),
         ("original_end", "date", "pfa_to_date(data->>'originalEnd')"),
         ("forecast_start", "date", "pfa_to_date(data->>'forecastStart')"),
@@ -72,7 +72,7 @@ public sealed class PfaDbContext(DbContextOptions<PfaDbContext> options) : DbCon
             foreach (var (column, type, sql) in MirrorGeneratedColumns)
             {
                 // Shadow properties: EF knows the columns (for the migration), the app reads them through SQL.
-                var clr = type switch { "boolean" => typeof(bool), "date" => typeof(DateOnly?), "numeric(14,2)" => typeof(decimal), _ => typeof(string) };
+                var clr = type switch { "boolean" => typeof(bool), "date" => typeof(DateOnly?), "numeric" => typeof(decimal), _ => typeof(string) };
                 e.Property(clr, ToPascal(column)).HasColumnName(column).HasColumnType(type).HasComputedColumnSql(sql, stored: true);
             }
         });

@@ -31,7 +31,7 @@ public static class DraftsApi
 
     public static IEndpointRouteBuilder MapDraftsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/orgs/{orgCode}").WithTags("Drafts").RequireAuthorization();
+        var group = app.MapGroup("/api/orgs/{orgCode}").WithTags("Drafts").RequireAuthorization().WithStandardProblems();
         group.MapPost("/drafts", Save).WithSummary("Save draft edits in a batch; invalid items are reported per item and never block the valid ones.");
         group.MapPost("/drafts/bulk", Bulk).WithSummary("Set-based bulk edit (shift, set dates/rate/source/DOR/category, discontinue, reset to plan).");
         group.MapPost("/drafts/discard", Discard).WithSummary("Discard drafts: all, by PFA ids, or by session.");

@@ -48,7 +48,7 @@ public static class PfaApi
 {
     public static IEndpointRouteBuilder MapPfaApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/orgs/{orgCode}/pfa").WithTags("PFA records").RequireAuthorization();
+        var group = app.MapGroup("/api/orgs/{orgCode}/pfa").WithTags("PFA records").RequireAuthorization().WithStandardProblems();
         group.MapGet("/", List).WithName("ListPfa")
             .WithSummary("Merged list: the mirror overlaid with the caller's own drafts, filtered on merged values, keyset-paged.");
         group.MapGet("/{pfaId}", Get).WithName("GetPfa")

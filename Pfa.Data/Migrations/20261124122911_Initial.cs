@@ -152,10 +152,10 @@ namespace Pfa.Data.Migrations
                     is_funds_transferable = table.Column<bool>(type: "boolean", nullable: false, computedColumnSql: "coalesce((data->>'isFundsTransferable')::boolean, false)", stored: true),
                     manufacturer = table.Column<string>(type: "text", nullable: true, computedColumnSql: "data->>'manufacturer'", stored: true),
                     model = table.Column<string>(type: "text", nullable: true, computedColumnSql: "data->>'model'", stored: true),
-                    monthly_rate = table.Column<decimal>(type: "numeric(14,2)", nullable: false, computedColumnSql: "coalesce((data->>'monthlyRate')::numeric, 0)", stored: true),
+                    monthly_rate = table.Column<decimal>(type: "numeric", nullable: false, computedColumnSql: "coalesce((data->>'monthlyRate')::numeric, 0)", stored: true),
                     original_end = table.Column<DateOnly>(type: "date", nullable: true, computedColumnSql: "pfa_to_date(data->>'originalEnd')", stored: true),
                     original_start = table.Column<DateOnly>(type: "date", nullable: true, computedColumnSql: "pfa_to_date(data->>'originalStart')", stored: true),
-                    purchase_price = table.Column<decimal>(type: "numeric(14,2)", nullable: false, computedColumnSql: "coalesce((data->>'purchasePrice')::numeric, 0)", stored: true),
+                    purchase_price = table.Column<decimal>(type: "numeric", nullable: false, computedColumnSql: "coalesce((data->>'purchasePrice')::numeric, 0)", stored: true),
                     search_text = table.Column<string>(type: "text", nullable: true, computedColumnSql: "lower(pfa_id || ' ' || coalesce(data->>'description', '') || ' ' || coalesce(data->>'manufacturer', '') || ' ' || coalesce(data->>'model', ''))", stored: true),
                     source = table.Column<string>(type: "text", nullable: true, computedColumnSql: "data->>'source'", stored: true)
                 },

@@ -315,7 +315,7 @@ namespace Pfa.Data.Migrations
 
                     b.Property<decimal>("MonthlyRate")
                         .ValueGeneratedOnAddOrUpdate()
-                        .HasColumnType("numeric(14,2)")
+                        .HasColumnType("numeric")
                         .HasColumnName("monthly_rate")
                         .HasComputedColumnSql("coalesce((data->>'monthlyRate')::numeric, 0)", true);
 
@@ -346,7 +346,7 @@ namespace Pfa.Data.Migrations
 
                     b.Property<decimal>("PurchasePrice")
                         .ValueGeneratedOnAddOrUpdate()
-                        .HasColumnType("numeric(14,2)")
+                        .HasColumnType("numeric")
                         .HasColumnName("purchase_price")
                         .HasComputedColumnSql("coalesce((data->>'purchasePrice')::numeric, 0)", true);
 
