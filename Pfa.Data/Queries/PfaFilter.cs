@@ -25,6 +25,12 @@ public sealed record PfaFilter
     public bool ChangedOnly { get; init; }
     public string[]? PfaIds { get; init; }
 
+    /// <summary>True when some clause reads a merged (delta-dependent) value; otherwise counts can skip the delta join.</summary>
+    public bool NeedsDelta =>
+        Category is { Length: > 0 } || Class is { Length: > 0 } || Source is { Length: > 0 } || Dor is { Length: > 0 } || Status is { Length: > 0 }
+        || ForecastStartFrom is not null || ForecastStartTo is not null || ForecastEndFrom is not null || ForecastEndTo is not null
+        || !string.IsNullOrWhiteSpace(Search) || ChangedOnly;
+
     public static readonly string[] StatusValues = ["forecast", "actualized", "fundsTransferable", "discontinued"];
 
     /// <summary>Appends <c>AND …</c> clauses over aliases <c>m</c> (mirror) and <c>d</c> (delta), binding every value.</summary>

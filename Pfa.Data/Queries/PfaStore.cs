@@ -90,7 +90,9 @@ public static class PfaStore
         }
         var next = hasMore ? Cursor.Encode(new Cursor(lastSort!, rows[^1].PfaId)) : null;
 
-        var (total, estimate) = await CountAsync(s, where.ToString(), cmd, ct);
+        // Filters on PEMS-only fields cannot be changed by a delta, so the count needs no per-row delta probe.
+        var countFrom = filter.NeedsDelta ? where.ToString() : where.ToString().Replace(MergedFields.DeltaJoin, "");
+        var (total, estimate) = await CountAsync(s, countFrom, cmd, ct);
         return new ListPage(rows, next, total, estimate);
     }
 
