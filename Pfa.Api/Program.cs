@@ -23,6 +23,8 @@ builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecurityTransformer>());
 
 var jwt = builder.Configuration.GetSection("Jwt").Get<JwtSettings>() ?? new JwtSettings();
+// Fail at start, not at the first request, when the signing key is missing (the migrate command needs none).
+if (!args.Contains("--migrate")) jwt.SigningKey();
 builder.Services.AddSingleton(jwt);
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<TokenService>();

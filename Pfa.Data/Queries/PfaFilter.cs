@@ -70,7 +70,10 @@ public sealed record PfaFilter
             sql.Append($" AND lower(concat_ws(' ', m.pfa_id, m.description, {MergedFields.Get("manufacturer").Merged}, {MergedFields.Get("model").Merged})) LIKE @f_search");
             cmd.Parameters.AddWithValue("f_search", "%" + EscapeLike(Search.Trim().ToLowerInvariant()) + "%");
         }
-        if (ChangedOnly) sql.Append(" AND d.id IS NOT NULL");
+        if (ChangedOnly)
+            // The semi-join lets the planner start from the caller's few deltas instead of probing every mirror row.
+            sql.Append(" AND d.id IS NOT NULL AND m.id IN (SELECT y.mirror_id FROM pfa_modification y WHERE y.user_id = @user AND y.organization_id = @org " +
+                       $"AND y.state IN ({ModificationState.OpenSqlList}))");
         if (PfaIds is { Length: > 0 })
         {
             sql.Append(" AND m.pfa_id = ANY(@f_ids)");
