@@ -140,4 +140,38 @@ public sealed class MergeApiTests(InfrastructureFixture infra) : IAsyncLifetime
         var problem = await badSort.JsonAsync(HttpStatusCode.BadRequest);
         Assert.NotNull(problem["errors"]!["sort"]);
     }
+
+    [Fact]
+    public async Task Status_date_range_and_search_filters_use_merged_values()
+    {
+        var c = await _host.LoginAsync(await NewEditorAsync());
+        await (await c.PostAsJsonAsync($"/api/orgs/{_org}/drafts", new
+        {
+            items = new object[]
+            {
+                new { pfaId = "1009", changes = new { isDiscontinued = true } },
+                new { pfaId = "1010", changes = new { forecastStart = "2025-02-10", forecastEnd = "2025-05-01", model = "Z-9000" } },
+            },
+        }, Http.Ct)).JsonAsync();
+        async Task<string[]> Ids(string query) => (await (await c.GetAsync($"/api/orgs/{_org}/pfa?{query}", Http.Ct)).JsonAsync())["items"]!
+            .AsArray().Select(i => i!["pfaId"]!.GetValue<string>()).ToArray();
+        Assert.Equal(["1009"], await Ids("status=discontinued"));
+        Assert.Equal(9, (await Ids("status=forecast")).Length);
+        Assert.Equal(["1010"], await Ids("forecastStartFrom=2025-02-01&forecastStartTo=2025-02-28"));
+        Assert.Equal(["1010"], await Ids("forecastEndFrom=2025-04-01"));
+        Assert.Equal(["1010"], await Ids("search=z-90"));
+        Assert.Equal(10, (await Ids("search=caterpillar")).Length);
+        var bad = await (await c.GetAsync($"/api/orgs/{_org}/pfa?cursor=not-a-cursor", Http.Ct)).JsonAsync(HttpStatusCode.BadRequest);
+        Assert.NotNull(bad["errors"]!["cursor"]);
+    }
+
+    private async Task<string> NewEditorAsync()
+    {
+        var name = ApiHost.Unique("ed").ToLowerInvariant();
+        await using var cmd = _host.Db.CreateCommand("SELECT id FROM organizations WHERE code = $1");
+        cmd.Parameters.AddWithValue(_org);
+        var orgId = (Guid)(await cmd.ExecuteScalarAsync(Http.Ct))!;
+        await _host.CreateUserAsync(name, (orgId, "Editor"));
+        return name;
+    }
 }
