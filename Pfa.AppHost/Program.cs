@@ -21,9 +21,15 @@ var pems = builder.AddProject<Projects.Pfa_PemsSimulator>(PfaResources.PemsSimul
     .WithHttpHealthCheck("/health")
     .ExcludeFromManifest();
 
+// The API's token signing key: generated once, kept in user secrets (run) or the azd environment (deploy).
+var jwtKey = builder.AddGeneratedParameter(PfaResources.JwtKey, new GenerateParameterDefault { MinLength = 64, Special = false });
+
 var api = builder.AddProject<Projects.Pfa_Api>(PfaResources.Api)
     .WithReference(pfadb).WaitFor(pfadb)
     .WithReference(cache).WaitFor(cache)
+    .WithEnvironment("Jwt__Key", jwtKey)
+    // azd creates no schema: the API migrates on start (EF takes a lock, so replicas do not race).
+    .WithEnvironment("Database__MigrateOnStartup", "true")
     .WithHttpHealthCheck("/health");
 
 var syncworker = builder.AddProject<Projects.Pfa_SyncWorker>(PfaResources.SyncWorker)

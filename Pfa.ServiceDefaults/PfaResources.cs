@@ -17,6 +17,7 @@ public static class PfaResources
 
     public const string PostgresPassword = "pg-password";
     public const string RedisPassword = "cache-password";
+    public const string JwtKey = "jwt-key";
 
     // Deployment parameters for the production PEMS (publish mode only).
     public const string PemsUrl = "pems-url";

@@ -11,7 +11,7 @@ public sealed class JwtSettings
 {
     public string Issuer { get; set; } = "pfa-vanguard";
     public string Audience { get; set; } = "pfa-vanguard-api";
-    /// <summary>HMAC key, at least 32 bytes. Development has one in appsettings.Development.json; elsewhere it must be configured.</summary>
+    /// <summary>HMAC key, at least 32 bytes: the AppHost's generated <c>jwt-key</c> parameter (Jwt__Key); never committed.</summary>
     public string Key { get; set; } = "";
     public int LifetimeMinutes { get; set; } = 60;
 

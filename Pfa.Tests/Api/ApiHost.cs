@@ -27,6 +27,8 @@ public sealed class ApiHost
 
     public WebApplicationFactory<ApiMarker> Factory { get; }
     public NpgsqlDataSource Db { get; }
+    /// <summary>A fresh signing key per test run, as the AppHost generates one (none is committed).</summary>
+    private static readonly string SigningKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
     private ApiHost(InfrastructureFixture infra)
@@ -37,6 +39,7 @@ public sealed class ApiHost
             b.UseSetting($"ConnectionStrings:{PfaResources.Database}", infra.PostgresConnectionString);
             b.UseSetting($"ConnectionStrings:{PfaResources.Redis}", infra.RedisConnectionString);
             b.UseSetting("RateLimit:PermitsPerMinute", "100000");
+            b.UseSetting("Jwt:Key", SigningKey);
         });
         Factory.CreateClient().Dispose(); // start (and migrate) now
         Db = NpgsqlDataSource.Create(infra.PostgresConnectionString);
