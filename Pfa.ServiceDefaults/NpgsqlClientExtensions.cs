@@ -2,6 +2,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -11,6 +13,8 @@ namespace Microsoft.Extensions.Hosting;
 /// </summary>
 public static class NpgsqlClientExtensions
 {
+    public const string NpgsqlTelemetryName = "Npgsql";
+
     public static void AddNpgsqlDbContext<TContext>(
         this IHostApplicationBuilder builder,
         string connectionName,
@@ -41,5 +45,10 @@ public static class NpgsqlClientExtensions
         });
 
         builder.Services.AddHealthChecks().AddDbContextCheck<TContext>(typeof(TContext).Name);
+
+        // Npgsql emits its own ActivitySource and Meter, both named "Npgsql" (what Npgsql.OpenTelemetry's AddNpgsql() subscribes to).
+        builder.Services.AddOpenTelemetry()
+            .WithTracing(tracing => tracing.AddSource(NpgsqlTelemetryName))
+            .WithMetrics(metrics => metrics.AddMeter(NpgsqlTelemetryName));
     }
 }

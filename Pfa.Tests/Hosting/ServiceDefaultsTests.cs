@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -5,6 +7,8 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Pfa.ServiceDefaults;
 using Pfa.Tests.Infrastructure;
+using OpenTelemetry;
+using OpenTelemetry.Trace;
 using StackExchange.Redis;
 
 namespace Pfa.Tests.Hosting;
@@ -15,9 +19,17 @@ public sealed class ServiceDefaultsTests(InfrastructureFixture infrastructure)
 {
     private sealed class ProbeContext(DbContextOptions<ProbeContext> options) : DbContext(options);
 
-    private WebApplication BuildService(string? pfadb, string? cache)
+    /// <summary>Collects every finished span the service's tracer provider records.</summary>
+    private sealed class SpanCollector : BaseProcessor<Activity>
+    {
+        public ConcurrentBag<Activity> Spans { get; } = [];
+        public override void OnEnd(Activity data) => Spans.Add(data);
+    }
+
+    private WebApplication BuildService(string? pfadb, string? cache, SpanCollector? spans = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
+        if (spans is not null) builder.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddProcessor(spans));
         builder.Configuration[$"ConnectionStrings:{PfaResources.Database}"] = pfadb;
         builder.Configuration[$"ConnectionStrings:{PfaResources.Redis}"] = cache;
         builder.AddServiceDefaults();
@@ -39,6 +51,19 @@ public sealed class ServiceDefaultsTests(InfrastructureFixture infrastructure)
         var db = scope.ServiceProvider.GetRequiredService<ProbeContext>();
         Assert.Equal("pfadb", await db.Database.SqlQueryRaw<string>("SELECT current_database() AS \"Value\"").SingleAsync(TestContext.Current.CancellationToken));
         Assert.True(app.Services.GetRequiredService<IConnectionMultiplexer>().IsConnected);
+    }
+
+    [Fact]
+    public async Task Database_commands_are_traced_through_the_service_defaults()
+    {
+        var spans = new SpanCollector();
+        await using var app = BuildService(infrastructure.PostgresConnectionString, infrastructure.RedisConnectionString, spans);
+        app.Services.GetRequiredService<TracerProvider>(); // started with the host in a real service
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ProbeContext>();
+        await db.Database.ExecuteSqlRawAsync("SELECT 42", TestContext.Current.CancellationToken);
+
+        Assert.Contains(spans.Spans, s => s.Source.Name == NpgsqlClientExtensions.NpgsqlTelemetryName && s.DisplayName.Contains("pfadb", StringComparison.Ordinal));
     }
 
     [Fact]
