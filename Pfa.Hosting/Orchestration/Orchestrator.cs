@@ -72,12 +72,13 @@ internal sealed class Orchestrator
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
         foreach (var runner in _runners.Values) _running.Add(RunAsync(runner, _lifetime.Token));
 
-        try
+        // Fail fast: the first resource that fails stops the start (its dependents fail right after it anyway).
+        var pending = _runners.Values.Select(r => r.Ready).ToList();
+        while (pending.Count > 0)
         {
-            await Task.WhenAll(_runners.Values.Select(r => r.Ready)).WaitAsync(linked.Token).ConfigureAwait(false);
-        }
-        catch (Exception) when (!cancellationToken.IsCancellationRequested)
-        {
+            var done = await Task.WhenAny(pending).WaitAsync(linked.Token).ConfigureAwait(false);
+            pending.Remove(done);
+            if (!done.IsFaulted || cancellationToken.IsCancellationRequested) continue;
             var failure = RootFailure();
             await StopAsync().ConfigureAwait(false);
             throw failure;
@@ -122,7 +123,12 @@ internal sealed class Orchestrator
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            runner.MarkFailed(new DistributedApplicationException($"Start of '{name}' was cancelled."));
+            // The application is stopping (Ctrl+C, or another resource failed): not this resource's failure.
+            if (!_notifications.Get(name).IsReady)
+            {
+                _notifications.Update(name, s => s with { State = s.Pid is null ? KnownResourceStates.NotStarted : s.State, Message = "the application stopped before it was ready" });
+            }
+            runner.MarkFailed(new OperationCanceledException($"Start of '{name}' was cancelled."));
         }
         catch (Exception e)
         {
@@ -148,7 +154,7 @@ internal sealed class Orchestrator
             e.Data["dependency"] = dependency.Resource.Name;
             throw e;
         }
-        catch (DistributedApplicationException)
+        catch (DistributedApplicationException) when (!cancellationToken.IsCancellationRequested)
         {
             var e = new DistributedApplicationException($"Dependency '{dependency.Resource.Name}' failed to start.");
             e.Data["dependency"] = dependency.Resource.Name;

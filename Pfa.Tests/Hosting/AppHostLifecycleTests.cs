@@ -46,6 +46,26 @@ public sealed class AppHostLifecycleTests
     }
 
     [Fact]
+    public async Task A_resource_that_never_becomes_healthy_times_out_with_its_last_health_check()
+    {
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Pfa_AppHost>(configure: o =>
+        {
+            o.OnlyResources = [PfaResources.PemsSimulator];
+            o.WaitTimeout = TimeSpan.FromSeconds(3);
+        });
+        var pems = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == PfaResources.PemsSimulator);
+        pems.Annotations.RemoveAll(a => a is HttpHealthCheckAnnotation);
+        builder.CreateResourceBuilder(pems).WithHttpHealthCheck("/no-such-health-endpoint");
+        await using var app = builder.Build();
+
+        var error = await Assert.ThrowsAsync<DistributedApplicationException>(() => app.StartAsync(Ct));
+
+        Assert.Contains("Resource 'pems' (project) failed to start: Not healthy after 3 s", error.Message, StringComparison.Ordinal);
+        Assert.Contains("/no-such-health-endpoint answered 404, expected 200", error.Message, StringComparison.Ordinal);
+        Assert.Equal(KnownResourceStates.Exited, app.ResourceNotifications.Get(PfaResources.PemsSimulator).State);
+    }
+
+    [Fact]
     public async Task A_busy_port_is_reported_with_the_resource_and_the_setting_that_changes_it()
     {
         using var squatter = new TcpListener(System.Net.IPAddress.Loopback, 0);
