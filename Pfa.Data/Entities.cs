@@ -1,0 +1,147 @@
+namespace Pfa.Data;
+
+/// <summary>Roles per organization membership (pfa-domain.md §1 role templates).</summary>
+public enum OrgRole { Viewer, Editor, PortfolioManager, BeoAnalyst, Admin }
+
+/// <summary>Life of a delta. Open states (all but synced/failed) allow at most one row per user per record.</summary>
+public static class ModificationState
+{
+    public const string Draft = "draft", Committed = "committed", Queued = "queued", Syncing = "syncing",
+        Synced = "synced", Conflict = "conflict", Failed = "failed";
+    public static readonly string[] Open = [Draft, Committed, Queued, Syncing, Conflict];
+    public const string OpenSqlList = "'draft','committed','queued','syncing','conflict'";
+}
+
+public sealed class Organization
+{
+    public Guid Id { get; set; }
+    public required string Code { get; set; }
+    public required string Name { get; set; }
+    public bool IsActive { get; set; } = true;
+    public bool SyncEnabled { get; set; } = true;
+    public string ServiceStatus { get; set; } = "active";
+    /// <summary>Bumped by the sync whenever at least one mirror row really changed; part of the KPI cache key.</summary>
+    public long MirrorVersion { get; set; }
+    public DateTimeOffset? LastFullSyncAt { get; set; }
+    public DateTimeOffset? LastIncrementalSyncAt { get; set; }
+}
+
+public sealed class AppUser
+{
+    public Guid Id { get; set; }
+    public required string Username { get; set; }
+    public required string DisplayName { get; set; }
+    public string? Email { get; set; }
+    public required string PasswordHash { get; set; }
+    public bool IsActive { get; set; } = true;
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+public sealed class Membership
+{
+    public Guid UserId { get; set; }
+    public Guid OrganizationId { get; set; }
+    public OrgRole Role { get; set; }
+    /// <summary>Bumped on every draft write by this user in this organization; part of the KPI cache key.</summary>
+    public long DraftVersion { get; set; }
+}
+
+/// <summary>One row per PEMS line. Typed columns are STORED generated from <see cref="Data"/> (see docs/data-model.md).</summary>
+public sealed class PfaMirror
+{
+    public long Id { get; set; }
+    public Guid OrganizationId { get; set; }
+    public required string PfaId { get; set; }
+    public required string Data { get; set; }
+    public string? PemsVersion { get; set; }
+    public required byte[] ContentHash { get; set; }
+    public int MirrorVersion { get; set; } = 1;
+    public DateTimeOffset LastSyncedAt { get; set; }
+    public long? LastSeenSyncId { get; set; }
+    public DateTimeOffset? DeletedInPemsAt { get; set; }
+}
+
+public sealed class PfaMirrorHistory
+{
+    public long Id { get; set; }
+    public long MirrorId { get; set; }
+    public Guid OrganizationId { get; set; }
+    public int MirrorVersion { get; set; }
+    public required string Data { get; set; }
+    public string? PemsVersion { get; set; }
+    public required byte[] ContentHash { get; set; }
+    public DateTimeOffset RecordedAt { get; set; }
+    public string ChangedBy { get; set; } = "PEMS_SYNC";
+}
+
+public sealed class PfaModification
+{
+    public Guid Id { get; set; }
+    public Guid OrganizationId { get; set; }
+    public long MirrorId { get; set; }
+    public Guid UserId { get; set; }
+    public string? SessionId { get; set; }
+    public required string Changes { get; set; }
+    public required string BaseValues { get; set; }
+    public int BaseMirrorVersion { get; set; }
+    public string? BasePemsVersion { get; set; }
+    public string State { get; set; } = ModificationState.Draft;
+    public string? ChangeReason { get; set; }
+    public string[]? ConflictFields { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public DateTimeOffset? CommittedAt { get; set; }
+    public int Attempts { get; set; }
+    public string? LastError { get; set; }
+    public DateTimeOffset? NextAttemptAt { get; set; }
+}
+
+/// <summary>Write-back outbox: one row per committed delta, consumed by the SyncWorker.</summary>
+public sealed class PfaOutbox
+{
+    public long Id { get; set; }
+    public Guid OrganizationId { get; set; }
+    public Guid ModificationId { get; set; }
+    public long MirrorId { get; set; }
+    public required string PfaId { get; set; }
+    public required string Payload { get; set; }
+    public string Status { get; set; } = "pending";
+    public int Attempts { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? NextAttemptAt { get; set; }
+    public string? LastError { get; set; }
+}
+
+public sealed class SyncLog
+{
+    public long Id { get; set; }
+    public Guid OrganizationId { get; set; }
+    public string Direction { get; set; } = "read";
+    public string Kind { get; set; } = "incremental";
+    /// <summary>requested (manual trigger, picked up by the worker) | running | completed | failed | skipped.</summary>
+    public string Status { get; set; } = "running";
+    public DateTimeOffset StartedAt { get; set; }
+    public DateTimeOffset? CompletedAt { get; set; }
+    public long? DurationMs { get; set; }
+    public int RecordsTotal { get; set; }
+    public int Inserted { get; set; }
+    public int Updated { get; set; }
+    public int Unchanged { get; set; }
+    public int Deleted { get; set; }
+    public int Errored { get; set; }
+    public string? ErrorMessage { get; set; }
+    public string? ErrorDetails { get; set; }
+    public string? TriggeredBy { get; set; }
+}
+
+public sealed class AuditLog
+{
+    public long Id { get; set; }
+    public DateTimeOffset At { get; set; }
+    public Guid? UserId { get; set; }
+    public Guid? OrganizationId { get; set; }
+    public required string Action { get; set; }
+    public string? Entity { get; set; }
+    public string? EntityId { get; set; }
+    public string? Details { get; set; }
+}

@@ -1,0 +1,113 @@
+using System.Text;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Pfa.Data.Queries;
+
+public enum BulkKind { ShiftForecast, SetForecastDates, SetRate, SetPrice, SetSource, SetDor, SetCategory, Discontinue, ResetToPlan }
+
+/// <summary>One bulk operation; only the values its kind needs are read (and already validated by the caller).</summary>
+public sealed record BulkOperation(BulkKind Kind)
+{
+    public int Days { get; init; }
+    public DateOnly? Start { get; init; }
+    public DateOnly? End { get; init; }
+    public decimal? Amount { get; init; }
+    public string? Text { get; init; }
+    public string? Class { get; init; }
+}
+
+public sealed record BulkResult(int Matched, int Eligible, int Saved, int Removed)
+{
+    public int Skipped => Matched - Eligible;
+}
+
+/// <summary>
+/// Bulk edits as one set-based statement per request: select the lines (ids or filter, on merged values), compute the new
+/// values in SQL, fold them into each caller's cumulative delta (dropping fields equal to the mirror), upsert or delete.
+/// Lines a rule forbids (e.g. actualized lines for a shift) are skipped and counted, never half-applied.
+/// </summary>
+public static class BulkOps
+{
+    private static string M(string field) => MergedFields.Get(field).Merged;
+
+    private static (string Set, string Eligible) Plan(BulkOperation op) => op.Kind switch
+    {
+        BulkKind.ShiftForecast => (
+            $"jsonb_build_object('forecastStart', to_char({M("forecastStart")} + @days, 'YYYY-MM-DD'), 'forecastEnd', to_char({M("forecastEnd")} + @days, 'YYYY-MM-DD'))",
+            $"NOT m.is_actualized AND {M("forecastStart")} IS NOT NULL AND {M("forecastEnd")} IS NOT NULL"),
+        BulkKind.SetForecastDates => (
+            // Actualized lines may only move their end, and then the actual end moves with it.
+            "jsonb_strip_nulls(jsonb_build_object('forecastStart', to_char(@start, 'YYYY-MM-DD'), 'forecastEnd', to_char(@end, 'YYYY-MM-DD'), " +
+            "'actualEnd', CASE WHEN m.is_actualized AND m.has_actuals THEN to_char(@end, 'YYYY-MM-DD') END))",
+            $"(@start::date IS NULL OR NOT m.is_actualized) AND coalesce(@start, {M("forecastStart")}) <= coalesce(@end, {M("forecastEnd")})" +
+            $" AND (NOT m.is_actualized OR @end IS NULL OR m.actual_start IS NULL OR m.actual_start <= @end)"),
+        BulkKind.SetRate => ("jsonb_build_object('monthlyRate', @amount)", "true"),
+        BulkKind.SetPrice => ("jsonb_build_object('purchasePrice', @amount)", "true"),
+        BulkKind.SetSource => ("jsonb_build_object('source', @text)", "NOT m.is_actualized"),
+        BulkKind.SetDor => ("jsonb_build_object('dor', @text)", "true"),
+        BulkKind.SetCategory => ("jsonb_strip_nulls(jsonb_build_object('category', @text, 'class', @class))", "true"),
+        BulkKind.Discontinue => ("jsonb_build_object('isDiscontinued', true, 'isFundsTransferable', false)", "true"),
+        BulkKind.ResetToPlan => (
+            "jsonb_build_object('forecastStart', to_char(m.original_start, 'YYYY-MM-DD'), 'forecastEnd', to_char(m.original_end, 'YYYY-MM-DD'))",
+            "NOT m.is_actualized AND m.original_start IS NOT NULL AND m.original_end IS NOT NULL"),
+        _ => throw new ArgumentOutOfRangeException(nameof(op)),
+    };
+
+    public static async Task<BulkResult> ApplyAsync(TenantSession s, PfaFilter selection, BulkOperation op, string? sessionId, CancellationToken ct)
+    {
+        var (set, eligible) = Plan(op);
+        await using var cmd = s.Command("");
+        var where = new StringBuilder();
+        selection.AppendWhere(where, cmd);
+        cmd.CommandText = $"""
+            WITH selected AS (
+              SELECT m.id AS mirror_id, m.data, m.mirror_version, m.pems_version, d.id AS mod_id,
+                     coalesce(d.changes, '{"{}"}'::jsonb) AS old_changes, coalesce(d.base_values, '{"{}"}'::jsonb) AS old_base,
+                     ({eligible}) AS eligible, CASE WHEN ({eligible}) THEN {set} END AS patch
+              FROM pfa_mirror m {MergedFields.DeltaJoin}
+              WHERE m.organization_id = @org AND m.deleted_in_pems_at IS NULL
+                AND (d.id IS NULL OR d.state = 'draft') {where}
+              FOR UPDATE OF m
+            ), proposed AS (
+              SELECT s.*, (SELECT coalesce(jsonb_object_agg(e.key, e.value), '{"{}"}'::jsonb)
+                           FROM jsonb_each(s.old_changes || s.patch) e
+                           -- Cumulative diff: a value equal to the mirror's is no change at all.
+                           WHERE coalesce(s.data->e.key, 'null'::jsonb) IS DISTINCT FROM e.value) AS changes
+              FROM selected s WHERE s.eligible
+            ), upserted AS (
+              INSERT INTO pfa_modification (id, organization_id, mirror_id, user_id, session_id, changes, base_values,
+                                            base_mirror_version, base_pems_version, state, change_reason, created_at, updated_at, attempts)
+              SELECT gen_random_uuid(), @org, p.mirror_id, @user, @session, p.changes,
+                     (SELECT jsonb_object_agg(k, CASE WHEN p.old_base ? k THEN p.old_base->k ELSE coalesce(p.data->k, 'null'::jsonb) END)
+                        FROM jsonb_object_keys(p.changes) k),
+                     p.mirror_version, p.pems_version, 'draft', @reason, now(), now(), 0
+              FROM proposed p WHERE p.changes <> '{"{}"}'::jsonb
+              ON CONFLICT (user_id, mirror_id) WHERE state IN ({ModificationState.OpenSqlList})
+              DO UPDATE SET changes = EXCLUDED.changes, base_values = EXCLUDED.base_values, session_id = EXCLUDED.session_id,
+                            change_reason = coalesce(EXCLUDED.change_reason, pfa_modification.change_reason), updated_at = now()
+              WHERE pfa_modification.state = 'draft'
+              RETURNING 1
+            ), removed AS (
+              DELETE FROM pfa_modification x USING proposed p
+              WHERE x.id = p.mod_id AND x.state = 'draft' AND p.changes = '{"{}"}'::jsonb
+              RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM selected)::int, (SELECT count(*) FROM proposed)::int,
+                   (SELECT count(*) FROM upserted)::int, (SELECT count(*) FROM removed)::int
+            """;
+        cmd.Parameters.AddWithValue("org", s.OrganizationId);
+        cmd.Parameters.AddWithValue("user", s.UserId);
+        cmd.Parameters.AddWithValue("days", op.Days);
+        cmd.Parameters.Add(new NpgsqlParameter("start", NpgsqlDbType.Date) { Value = (object?)op.Start ?? DBNull.Value });
+        cmd.Parameters.Add(new NpgsqlParameter("end", NpgsqlDbType.Date) { Value = (object?)op.End ?? DBNull.Value });
+        cmd.Parameters.Add(new NpgsqlParameter("amount", NpgsqlDbType.Numeric) { Value = (object?)op.Amount ?? DBNull.Value });
+        cmd.Parameters.Add(new NpgsqlParameter("text", NpgsqlDbType.Text) { Value = (object?)op.Text ?? DBNull.Value });
+        cmd.Parameters.Add(new NpgsqlParameter("class", NpgsqlDbType.Text) { Value = (object?)op.Class ?? DBNull.Value });
+        cmd.Parameters.Add(new NpgsqlParameter("session", NpgsqlDbType.Text) { Value = (object?)sessionId ?? DBNull.Value });
+        cmd.Parameters.Add(new NpgsqlParameter("reason", NpgsqlDbType.Text) { Value = $"bulk:{op.Kind}" });
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        await r.ReadAsync(ct);
+        return new BulkResult(r.GetInt32(0), r.GetInt32(1), r.GetInt32(2), r.GetInt32(3));
+    }
+}

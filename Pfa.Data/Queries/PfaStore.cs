@@ -1,0 +1,355 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Pfa.Data.Queries;
+
+public sealed record MergedRow(long MirrorId, string PfaId, int MirrorVersion, JsonObject Merged, string DraftState, JsonObject? Changes);
+
+public sealed record ListPage(IReadOnlyList<MergedRow> Items, string? NextCursor, long Total, bool TotalIsEstimate);
+
+public sealed record HistoryEntry(int MirrorVersion, string? PemsVersion, DateTimeOffset RecordedAt, string ChangedBy, JsonObject Data);
+
+public sealed record RecordDetail(
+    long MirrorId, string PfaId, int MirrorVersion, string? PemsVersion, JsonObject Base, JsonObject Merged,
+    Guid? ModificationId, string DraftState, JsonObject? Changes, JsonObject? BaseValues, int? BaseMirrorVersion,
+    string[] ConflictFields, IReadOnlyList<HistoryEntry> History);
+
+/// <summary>The base a draft is checked against: the current mirror row plus the caller's open delta, if any.</summary>
+public sealed record DraftBase(long MirrorId, string PfaId, JsonObject Data, Guid? ModificationId, string? State, JsonObject? Changes);
+
+/// <summary>A validated cumulative delta to store (empty <see cref="Changes"/> removes the draft).</summary>
+public sealed record DraftWrite(long MirrorId, JsonObject Changes, string? ChangeReason);
+
+public sealed record CommitResult(int Committed, int Conflicts, IReadOnlyList<(string PfaId, string[] Fields)> ConflictDetails);
+
+public sealed record KpiRow(string? Group, string? Source, long Lines, decimal Plan, decimal Forecast, decimal Actual)
+{
+    public decimal Variance => Forecast - Plan;
+}
+
+/// <summary>
+/// The hand-written, parameterised, set-based SQL behind the merge API. Every method runs inside a <see cref="TenantSession"/>,
+/// so row-level security applies even if a caller-side check were missing.
+/// </summary>
+public static class PfaStore
+{
+    private const string Empty = "'{}'::jsonb";
+    private const string Live = "m.organization_id = @org AND m.deleted_in_pems_at IS NULL";
+
+    private static void Bind(NpgsqlCommand cmd, TenantSession s)
+    {
+        cmd.Parameters.AddWithValue("org", s.OrganizationId);
+        cmd.Parameters.AddWithValue("user", s.UserId);
+    }
+
+    private static string StateExpr => "coalesce(d.state, 'pristine')";
+
+    public static async Task<ListPage> ListAsync(TenantSession s, PfaFilter filter, string sort, bool descending, int limit, string? cursor, CancellationToken ct)
+    {
+        var field = MergedFields.Get(sort);
+        var byPfaId = field.Name == "pfaId";
+        var dir = descending ? "DESC" : "ASC";
+        var cmp = descending ? "<" : ">";
+
+        await using var cmd = s.Command("");
+        Bind(cmd, s);
+        var where = new StringBuilder($"FROM pfa_mirror m {MergedFields.DeltaJoin} WHERE {Live}");
+        filter.AppendWhere(where, cmd);
+
+        var page = new StringBuilder($"SELECT m.id, m.pfa_id, m.mirror_version, m.data || coalesce(d.changes, '{{}}'::jsonb), {StateExpr}, d.changes, {(byPfaId ? "m.pfa_id" : field.SortKey)}::text ");
+        page.Append(where);
+        if (Cursor.TryDecode(cursor, out var after))
+        {
+            // Keyset: (sort value, pfa_id) strictly after the last row of the previous page.
+            if (byPfaId) page.Append($" AND m.pfa_id {cmp} @after_id");
+            else page.Append($" AND ({field.SortKey}, m.pfa_id) {cmp} ({field.Cast("@after_v")}, @after_id)");
+            cmd.Parameters.AddWithValue("after_v", after.Value);
+            cmd.Parameters.AddWithValue("after_id", after.PfaId);
+        }
+        page.Append(byPfaId ? $" ORDER BY m.pfa_id {dir}" : $" ORDER BY {field.SortKey} {dir}, m.pfa_id {dir}");
+        page.Append(" LIMIT @limit");
+        cmd.Parameters.AddWithValue("limit", limit + 1);
+        cmd.CommandText = page.ToString();
+
+        var rows = new List<MergedRow>();
+        string? lastSort = null;
+        var hasMore = false;
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+        {
+            while (await r.ReadAsync(ct))
+            {
+                // limit + 1 rows were asked for: seeing the extra one means there is a next page.
+                if (rows.Count == limit) { hasMore = true; break; }
+                rows.Add(new MergedRow(r.GetInt64(0), r.GetString(1), r.GetInt32(2), JsonNode.Parse(r.GetString(3))!.AsObject(),
+                    r.GetString(4), r.IsDBNull(5) ? null : JsonNode.Parse(r.GetString(5))!.AsObject()));
+                lastSort = r.GetString(6);
+            }
+        }
+        var next = hasMore ? Cursor.Encode(new Cursor(lastSort!, rows[^1].PfaId)) : null;
+
+        // Filters on PEMS-only fields cannot be changed by a delta, so the count needs no per-row delta probe.
+        var countFrom = filter.NeedsDelta ? where.ToString() : where.ToString().Replace(MergedFields.DeltaJoin, "");
+        var (total, estimate) = await CountAsync(s, countFrom, cmd, ct);
+        return new ListPage(rows, next, total, estimate);
+    }
+
+    /// <summary>Exact count when the planner expects it to be cheap, otherwise the planner's estimate, labelled as such.</summary>
+    private static async Task<(long Total, bool Estimate)> CountAsync(TenantSession s, string fromWhere, NpgsqlCommand source, CancellationToken ct)
+    {
+        const long ExactBelow = 200_000;
+        await using var explain = s.Command($"EXPLAIN (FORMAT JSON) SELECT 1 {fromWhere}");
+        foreach (NpgsqlParameter p in source.Parameters)
+            if (p.ParameterName is not ("after_v" or "after_id" or "limit")) explain.Parameters.Add(p.Clone());
+        var plan = JsonNode.Parse((string)(await explain.ExecuteScalarAsync(ct))!)!;
+        var estimated = (long)plan[0]!["Plan"]!["Plan Rows"]!.GetValue<double>();
+        if (estimated > ExactBelow) return (estimated, true);
+
+        explain.CommandText = $"SELECT count(*) {fromWhere}";
+        return ((long)(await explain.ExecuteScalarAsync(ct))!, false);
+    }
+
+    public static async Task<RecordDetail?> GetAsync(TenantSession s, string pfaId, CancellationToken ct)
+    {
+        await using var cmd = s.Command($"""
+            SELECT m.id, m.pfa_id, m.mirror_version, m.pems_version, m.data, m.data || coalesce(d.changes, {Empty}),
+                   d.id, {StateExpr}, d.changes, d.base_values, d.base_mirror_version,
+                   coalesce(array(SELECT k FROM jsonb_object_keys(d.changes) k
+                                  WHERE coalesce(m.data->k, 'null'::jsonb) IS DISTINCT FROM d.base_values->k), ARRAY[]::text[])
+            FROM pfa_mirror m {MergedFields.DeltaJoin}
+            WHERE {Live} AND m.pfa_id = @pfa
+            """);
+        Bind(cmd, s);
+        cmd.Parameters.AddWithValue("pfa", pfaId);
+        RecordDetail? detail;
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+        {
+            if (!await r.ReadAsync(ct)) return null;
+            JsonObject? Obj(int i) => r.IsDBNull(i) ? null : JsonNode.Parse(r.GetString(i))!.AsObject();
+            detail = new RecordDetail(r.GetInt64(0), r.GetString(1), r.GetInt32(2), r.IsDBNull(3) ? null : r.GetString(3),
+                Obj(4)!, Obj(5)!, r.IsDBNull(6) ? null : r.GetGuid(6), r.GetString(7), Obj(8), Obj(9),
+                r.IsDBNull(10) ? null : r.GetInt32(10), r.GetFieldValue<string[]>(11), []);
+        }
+        await using var h = s.Command("""
+            SELECT mirror_version, pems_version, recorded_at, changed_by, data FROM pfa_mirror_history
+            WHERE mirror_id = @id ORDER BY mirror_version DESC LIMIT 50
+            """);
+        h.Parameters.AddWithValue("id", detail.MirrorId);
+        var history = new List<HistoryEntry>();
+        await using (var r = await h.ExecuteReaderAsync(ct))
+            while (await r.ReadAsync(ct))
+                history.Add(new HistoryEntry(r.GetInt32(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetFieldValue<DateTimeOffset>(2),
+                    r.GetString(3), JsonNode.Parse(r.GetString(4))!.AsObject()));
+        return detail with { History = history };
+    }
+
+    /// <summary>Loads mirror rows and the caller's open deltas for a batch of PFA ids, in one query.</summary>
+    public static async Task<Dictionary<string, DraftBase>> LoadDraftBasesAsync(TenantSession s, IReadOnlyCollection<string> pfaIds, CancellationToken ct)
+    {
+        await using var cmd = s.Command($"""
+            SELECT m.id, m.pfa_id, m.data, d.id, d.state, d.changes
+            FROM pfa_mirror m {MergedFields.DeltaJoin}
+            WHERE {Live} AND m.pfa_id = ANY(@ids)
+            FOR UPDATE OF m
+            """);
+        Bind(cmd, s);
+        cmd.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = pfaIds.ToArray() });
+        var result = new Dictionary<string, DraftBase>(StringComparer.Ordinal);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            result[r.GetString(1)] = new DraftBase(r.GetInt64(0), r.GetString(1), JsonNode.Parse(r.GetString(2))!.AsObject(),
+                r.IsDBNull(3) ? null : r.GetGuid(3), r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : JsonNode.Parse(r.GetString(5))!.AsObject());
+        return result;
+    }
+
+    /// <summary>
+    /// Stores validated cumulative deltas in one set-based statement: upsert the non-empty ones (recording, per touched field,
+    /// the mirror value it was based on) and delete the drafts that became empty.
+    /// </summary>
+    public static async Task<(int Saved, int Removed)> WriteDraftsAsync(TenantSession s, IReadOnlyList<DraftWrite> writes, string? sessionId, CancellationToken ct)
+    {
+        if (writes.Count == 0) return (0, 0);
+        await using var cmd = s.Command($"""
+            WITH input AS (
+              SELECT * FROM unnest(@mirror_ids, @changes::jsonb[], @reasons) AS i(mirror_id, changes, reason)
+            ), target AS (
+              SELECT i.mirror_id, i.changes, i.reason, m.data, m.mirror_version, m.pems_version, coalesce(d.base_values, {Empty}) AS old_base
+              FROM input i JOIN pfa_mirror m ON m.id = i.mirror_id AND m.organization_id = @org
+              LEFT JOIN pfa_modification d ON d.mirror_id = m.id AND d.user_id = @user AND d.state = 'draft'
+            ), upserted AS (
+              INSERT INTO pfa_modification (id, organization_id, mirror_id, user_id, session_id, changes, base_values,
+                                            base_mirror_version, base_pems_version, state, change_reason, created_at, updated_at, attempts)
+              SELECT gen_random_uuid(), @org, t.mirror_id, @user, @session, t.changes,
+                     -- A field keeps the base it was first touched against; newly touched fields take the mirror's current value.
+                     (SELECT jsonb_object_agg(k, CASE WHEN t.old_base ? k THEN t.old_base->k ELSE coalesce(t.data->k, 'null'::jsonb) END)
+                        FROM jsonb_object_keys(t.changes) k),
+                     t.mirror_version, t.pems_version, 'draft', t.reason, now(), now(), 0
+              FROM target t WHERE t.changes <> {Empty}
+              ON CONFLICT (user_id, mirror_id) WHERE state IN ({ModificationState.OpenSqlList})
+              DO UPDATE SET changes = EXCLUDED.changes, base_values = EXCLUDED.base_values, session_id = EXCLUDED.session_id,
+                            change_reason = coalesce(EXCLUDED.change_reason, pfa_modification.change_reason), updated_at = now()
+              WHERE pfa_modification.state = 'draft'
+              RETURNING 1
+            ), removed AS (
+              DELETE FROM pfa_modification p USING target t
+              WHERE p.mirror_id = t.mirror_id AND p.user_id = @user AND p.state = 'draft' AND t.changes = {Empty}
+              RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM upserted)::int, (SELECT count(*) FROM removed)::int
+            """);
+        Bind(cmd, s);
+        cmd.Parameters.Add(new NpgsqlParameter("mirror_ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = writes.Select(w => w.MirrorId).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter("changes", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = writes.Select(w => w.Changes.ToJsonString()).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter("reasons", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = writes.Select(w => (object?)w.ChangeReason ?? DBNull.Value).ToArray() });
+        cmd.Parameters.AddWithValue("session", (object?)sessionId ?? DBNull.Value);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        await r.ReadAsync(ct);
+        return (r.GetInt32(0), r.GetInt32(1));
+    }
+
+    public static async Task BumpDraftVersionAsync(TenantSession s, CancellationToken ct)
+    {
+        await using var cmd = s.Command("UPDATE memberships SET draft_version = draft_version + 1 WHERE user_id = @user AND organization_id = @org");
+        Bind(cmd, s);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Deletes the caller's drafts: all, by PFA ids, or by session. Committed deltas are not drafts and stay.</summary>
+    public static async Task<int> DiscardAsync(TenantSession s, string[]? pfaIds, string? sessionId, CancellationToken ct)
+    {
+        await using var cmd = s.Command("""
+            DELETE FROM pfa_modification d USING pfa_mirror m
+            WHERE d.mirror_id = m.id AND d.organization_id = @org AND d.user_id = @user AND d.state = 'draft'
+              AND (@ids::text[] IS NULL OR m.pfa_id = ANY(@ids))
+              AND (@session::text IS NULL OR d.session_id = @session)
+            """);
+        Bind(cmd, s);
+        cmd.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = (object?)pfaIds ?? DBNull.Value });
+        cmd.Parameters.Add(new NpgsqlParameter("session", NpgsqlDbType.Text) { Value = (object?)sessionId ?? DBNull.Value });
+        return await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// Commit in one transaction: lock the caller's drafts, compare each touched field's recorded base value with the mirror
+    /// <em>now</em> (so a delta any number of versions old is checked against the real current row), mark overlaps as conflicts,
+    /// and move the rest to the write-back outbox.
+    /// </summary>
+    public static async Task<CommitResult> CommitAsync(TenantSession s, string? sessionId, string? userName, CancellationToken ct)
+    {
+        await using var cmd = s.Command("""
+            WITH drafts AS (
+              SELECT d.id, d.mirror_id, d.changes, m.pfa_id,
+                     array(SELECT k FROM jsonb_object_keys(d.changes) k
+                           WHERE coalesce(m.data->k, 'null'::jsonb) IS DISTINCT FROM d.base_values->k) AS conflict_fields
+              FROM pfa_modification d JOIN pfa_mirror m ON m.id = d.mirror_id
+              WHERE d.organization_id = @org AND d.user_id = @user AND d.state = 'draft'
+                AND (@session::text IS NULL OR d.session_id = @session)
+              FOR UPDATE OF d
+            ), moved AS (
+              UPDATE pfa_modification p
+              SET state = CASE WHEN cardinality(x.conflict_fields) > 0 THEN 'conflict' ELSE 'committed' END,
+                  conflict_fields = CASE WHEN cardinality(x.conflict_fields) > 0 THEN x.conflict_fields END,
+                  committed_at = now(), updated_at = now()
+              FROM drafts x WHERE p.id = x.id
+              RETURNING p.id, p.state
+            ), queued AS (
+              INSERT INTO pfa_outbox (organization_id, modification_id, mirror_id, pfa_id, payload, status, attempts, created_at)
+              SELECT @org, x.id, x.mirror_id, x.pfa_id,
+                     jsonb_build_object('pfaId', x.pfa_id, 'changes', x.changes, 'modifiedBy', @username), 'pending', 0, now()
+              FROM drafts x JOIN moved mv ON mv.id = x.id WHERE mv.state = 'committed'
+              RETURNING 1
+            )
+            SELECT x.pfa_id, x.conflict_fields, (SELECT count(*) FROM queued)::int
+            FROM drafts x
+            """);
+        Bind(cmd, s);
+        cmd.Parameters.Add(new NpgsqlParameter("session", NpgsqlDbType.Text) { Value = (object?)sessionId ?? DBNull.Value });
+        cmd.Parameters.Add(new NpgsqlParameter("username", NpgsqlDbType.Text) { Value = (object?)userName ?? DBNull.Value });
+        var conflicts = new List<(string, string[])>();
+        var queued = 0;
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            var fields = r.GetFieldValue<string[]>(1);
+            if (fields.Length > 0) conflicts.Add((r.GetString(0), fields));
+            queued = r.GetInt32(2);
+        }
+        return new CommitResult(queued, conflicts.Count, conflicts);
+    }
+
+    /// <summary>
+    /// KPI totals from the materialized view plus, with drafts, the caller's delta adjustments:
+    /// Σ(cost of merged line) − Σ(cost of mirror line) over the caller's open deltas only, each side respecting the KPI exclusions.
+    /// </summary>
+    public static async Task<IReadOnlyList<KpiRow>> KpisAsync(TenantSession s, bool includeDrafts, string? groupBy, CancellationToken ct)
+    {
+        var g = groupBy is null ? null : MergedFields.Get(groupBy);
+        var mvGroup = g is null ? "NULL::text" : g.Column;
+        var baseGroup = g is null ? "NULL::text" : $"coalesce(m.{g.Column}, '')";
+        var mergedGroup = g is null ? "NULL::text" : $"coalesce({g.Merged}, '')";
+        var included = "NOT m.is_discontinued AND NOT m.is_funds_transferable";
+        var mergedIncluded = $"NOT coalesce({MergedFields.Get("isDiscontinued").Merged}, false) AND NOT coalesce({MergedFields.Get("isFundsTransferable").Merged}, false)";
+        var adjustments = includeDrafts ? $"""
+            UNION ALL
+            SELECT {baseGroup}, coalesce(m.source, 'Rental'), -1, -{MergedFields.BaseCost("plan")}, -{MergedFields.BaseCost("forecast")}, -{MergedFields.BaseCost("actual")}
+            FROM pfa_modification d JOIN pfa_mirror m ON m.id = d.mirror_id
+            WHERE d.organization_id = @org AND d.user_id = @user AND d.state IN ({ModificationState.OpenSqlList}) AND m.deleted_in_pems_at IS NULL AND {included}
+            UNION ALL
+            SELECT {mergedGroup}, coalesce({MergedFields.Get("source").Merged}, 'Rental'), 1, {MergedFields.MergedCost("plan")}, {MergedFields.MergedCost("forecast")}, {MergedFields.MergedCost("actual")}
+            FROM pfa_modification d JOIN pfa_mirror m ON m.id = d.mirror_id
+            WHERE d.organization_id = @org AND d.user_id = @user AND d.state IN ({ModificationState.OpenSqlList}) AND m.deleted_in_pems_at IS NULL AND {mergedIncluded}
+            """ : "";
+        await using var cmd = s.Command($"""
+            SELECT grp, source, sum(lines)::bigint, coalesce(sum(plan), 0), coalesce(sum(forecast), 0), coalesce(sum(actual), 0)
+            FROM (
+              SELECT {mvGroup} AS grp, source, line_count AS lines, plan_cost AS plan, forecast_cost AS forecast, actual_cost AS actual
+              FROM pfa_kpi_groups_tenant WHERE organization_id = @org
+              {adjustments}
+            ) x
+            GROUP BY grp, source
+            ORDER BY grp NULLS FIRST, source
+            """);
+        Bind(cmd, s);
+        var rows = new List<KpiRow>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            rows.Add(new KpiRow(r.IsDBNull(0) ? null : r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetDecimal(3), r.GetDecimal(4), r.GetDecimal(5)));
+        return rows;
+    }
+
+    /// <summary>Refreshes the KPI and timeline views without blocking readers. Needs the owner's connection, not pfa_app.</summary>
+    public static async Task RefreshViewsAsync(NpgsqlDataSource dataSource, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            "REFRESH MATERIALIZED VIEW CONCURRENTLY pfa_kpi_groups; REFRESH MATERIALIZED VIEW CONCURRENTLY pfa_timeline_bounds;");
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+}
+
+/// <summary>Opaque keyset cursor: the last row's sort value and PFA id, base64url JSON.</summary>
+public sealed record Cursor(string Value, string PfaId)
+{
+    public static string Encode(Cursor c) =>
+        Convert.ToBase64String(JsonSerializer.SerializeToUtf8Bytes(new[] { c.Value, c.PfaId })).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    public static bool TryDecode(string? text, out Cursor cursor)
+    {
+        cursor = new Cursor("", "");
+        if (string.IsNullOrEmpty(text)) return false;
+        try
+        {
+            var b64 = text.Replace('-', '+').Replace('_', '/');
+            b64 += new string('=', (4 - b64.Length % 4) % 4);
+            var parts = JsonSerializer.Deserialize<string[]>(Convert.FromBase64String(b64));
+            if (parts is not { Length: 2 }) throw new FormatException();
+            cursor = new Cursor(parts[0], parts[1]);
+            return true;
+        }
+        catch (Exception e) when (e is FormatException or JsonException)
+        {
+            throw new FormatException("The cursor is not valid.", e);
+        }
+    }
+}

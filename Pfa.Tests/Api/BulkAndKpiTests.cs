@@ -1,0 +1,138 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Pfa.Domain;
+using Pfa.Tests.Infrastructure;
+
+namespace Pfa.Tests.Api;
+
+[Collection(InfrastructureCollection.Name)]
+public sealed class BulkAndKpiTests(InfrastructureFixture infra) : IAsyncLifetime
+{
+    private ApiHost _host = null!;
+    private string _org = "";
+    private HttpClient _ed = null!, _other = null!;
+    private PfaRecord[] _mirror = [];
+
+    public async ValueTask InitializeAsync()
+    {
+        _host = ApiHost.For(infra);
+        _org = ApiHost.Unique("B");
+        var orgId = await _host.CreateOrgAsync(_org);
+        var ed = ApiHost.Unique("ed").ToLowerInvariant(); var other = ApiHost.Unique("ot").ToLowerInvariant();
+        await _host.CreateUserAsync(ed, (orgId, "Editor"));
+        await _host.CreateUserAsync(other, (orgId, "Editor"));
+        // 40 lines in SILO-4 (4 actualized), 10 elsewhere, some purchases, one discontinued, one funds-transferable.
+        _mirror = Enumerable.Range(1, 50).Select(i =>
+        {
+            var r = Lines.Rental($"{3000 + i}", area: i <= 40 ? "SILO-4" : "YARD-A", rate: 1000m + i * 37.5m, actualized: i % 10 == 0);
+            if (i % 7 == 0) r = r with { Source = PfaSource.Purchase, PurchasePrice = 10_000m + i };
+            if (i == 41) r = r with { IsDiscontinued = true };
+            if (i == 42) r = r with { IsFundsTransferable = true };
+            return r;
+        }).ToArray();
+        await _host.UpsertMirrorAsync(orgId, _mirror);
+        _ed = await _host.LoginAsync(ed);
+        _other = await _host.LoginAsync(other);
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private async Task<List<PfaRecord>> MergedAsync(HttpClient c)
+    {
+        var page = await (await c.GetAsync($"/api/orgs/{_org}/pfa?limit=1000", Http.Ct)).JsonAsync();
+        return page["items"]!.AsArray().Select(i => i!["record"].Deserialize<PfaRecord>(ApiHost.Json)!).ToList();
+    }
+
+    private async Task<JsonObject> Kpis(HttpClient c, bool drafts, string? groupBy = null) =>
+        await (await c.GetAsync($"/api/orgs/{_org}/kpis?includeDrafts={drafts}" + (groupBy is null ? "" : $"&groupBy={groupBy}"), Http.Ct)).JsonAsync();
+
+    private static void AssertFigures(LineCost expected, int lines, JsonNode actual)
+    {
+        Assert.Equal(expected.Plan, actual["plan"]!.GetValue<decimal>());
+        Assert.Equal(expected.Forecast, actual["forecast"]!.GetValue<decimal>());
+        Assert.Equal(expected.Actual, actual["actual"]!.GetValue<decimal>());
+        Assert.Equal(expected.Variance, actual["variance"]!.GetValue<decimal>());
+        Assert.Equal(lines, actual["lines"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task Weather_delay_shifts_one_area_in_one_request_and_kpis_follow_the_domain_rules()
+    {
+        var before = KpiTotals.Compute(_mirror);
+        var baseKpi = await Kpis(_ed, drafts: false);
+        AssertFigures(before.Total, before.LineCount, baseKpi["total"]!);
+        AssertFigures(before.Rental, 0 + _mirror.Count(r => CostRules.CountsInKpis(r) && r.Source == PfaSource.Rental), baseKpi["rental"]!);
+
+        var shift = await (await _ed.PostAsJsonAsync($"/api/orgs/{_org}/drafts/bulk",
+            new { operation = "ShiftForecast", days = 14, filter = new { areaSilo = new[] { "SILO-4" } } }, Http.Ct)).JsonAsync();
+        Assert.Equal(40, shift["matched"]!.GetValue<int>());
+        Assert.Equal(36, shift["changed"]!.GetValue<int>());
+        Assert.Equal(4, shift["skipped"]!.GetValue<int>()); // actualized lines keep their start
+
+        // Discontinue two more lines and change a rate by hand, on top of the shift.
+        await (await _ed.PostAsJsonAsync($"/api/orgs/{_org}/drafts/bulk", new { operation = "Discontinue", pfaIds = new[] { "3001", "3002" } }, Http.Ct)).JsonAsync();
+        await (await _ed.PostAsJsonAsync($"/api/orgs/{_org}/drafts", new { items = new[] { new { pfaId = "3003", changes = (object)new { monthlyRate = 2222.22m } } } }, Http.Ct)).JsonAsync();
+
+        var merged = await MergedAsync(_ed);
+        var m5 = merged.Single(r => r.PfaId == "3005");
+        Assert.Equal(Lines.D("2025-01-15"), m5.ForecastStart);
+        Assert.Equal(Lines.D("2025-03-16"), m5.ForecastEnd);
+        Assert.Equal(Lines.D("2025-01-01"), merged.Single(r => r.PfaId == "3010").ForecastStart);
+        Assert.Equal(Lines.D("2025-01-01"), merged.Single(r => r.PfaId == "3045").ForecastStart);
+
+        // KPIs with drafts equal the C# rules over the merged lines; the other user still sees the mirror figures.
+        var expected = KpiTotals.Compute(merged);
+        var withDrafts = await Kpis(_ed, drafts: true);
+        AssertFigures(expected.Total, expected.LineCount, withDrafts["total"]!);
+        AssertFigures(expected.Purchase, merged.Count(r => CostRules.CountsInKpis(r) && r.Source == PfaSource.Purchase), withDrafts["purchase"]!);
+        AssertFigures(before.Total, before.LineCount, (await Kpis(_other, drafts: true))["total"]!);
+
+        // Roll-up by area: each group equals the rule applied to that group's lines.
+        var byArea = (await Kpis(_ed, drafts: true, "areaSilo"))["groups"]!.AsArray();
+        foreach (var g in byArea)
+        {
+            var area = g!["group"]!.GetValue<string>();
+            var k = KpiTotals.Compute(merged.Where(r => r.AreaSilo == area));
+            AssertFigures(k.Total, k.LineCount, g["total"]!);
+        }
+
+        // Second identical read comes from Redis; an edit moves to a new key.
+        Assert.True((await Kpis(_ed, drafts: true))["cached"]!.GetValue<bool>());
+        await (await _ed.PostAsJsonAsync($"/api/orgs/{_org}/drafts/bulk", new { operation = "ResetToPlan", pfaIds = new[] { "3005" } }, Http.Ct)).JsonAsync();
+        var afterReset = await Kpis(_ed, drafts: true);
+        Assert.False(afterReset["cached"]!.GetValue<bool>());
+        var reset = KpiTotals.Compute(await MergedAsync(_ed));
+        AssertFigures(reset.Total, reset.LineCount, afterReset["total"]!);
+
+        // Discard everything (36 rows: the later edits folded into the shifted lines' deltas): back to the mirror figures.
+        var discarded = await (await _ed.PostAsJsonAsync($"/api/orgs/{_org}/drafts/discard", new { all = true }, Http.Ct)).JsonAsync();
+        Assert.Equal(36, discarded["discarded"]!.GetValue<int>());
+        AssertFigures(before.Total, before.LineCount, (await Kpis(_ed, drafts: true))["total"]!);
+    }
+
+    [Fact]
+    public async Task Bulk_set_dates_skips_lines_whose_window_would_invert()
+    {
+        var result = await (await _other.PostAsJsonAsync($"/api/orgs/{_org}/drafts/bulk",
+            new { operation = "SetForecastDates", end = "2025-01-10", pfaIds = new[] { "3011", "3012" } }, Http.Ct)).JsonAsync();
+        Assert.Equal(2, result["changed"]!.GetValue<int>());
+        var invalid = await (await _other.PostAsJsonAsync($"/api/orgs/{_org}/drafts/bulk",
+            new { operation = "SetForecastDates", start = "2025-02-01", pfaIds = new[] { "3011" } }, Http.Ct)).JsonAsync();
+        Assert.Equal(1, invalid["skipped"]!.GetValue<int>());
+        var problem = await (await _other.PostAsJsonAsync($"/api/orgs/{_org}/drafts/bulk",
+            new { operation = "SetRate", amount = -5, pfaIds = new[] { "3011" } }, Http.Ct)).JsonAsync(System.Net.HttpStatusCode.BadRequest);
+        Assert.NotNull(problem["errors"]!["amount"]);
+    }
+
+    [Fact]
+    public async Task OpenApi_document_describes_the_routes()
+    {
+        var doc = await (await _ed.GetAsync("/openapi/v1.json", Http.Ct)).JsonAsync();
+        var paths = doc["paths"]!.AsObject().Select(p => p.Key).ToList();
+        foreach (var route in new[] { "/api/auth/login", "/api/me", "/api/orgs/{orgCode}/pfa", "/api/orgs/{orgCode}/pfa/{pfaId}", "/api/orgs/{orgCode}/drafts",
+                     "/api/orgs/{orgCode}/drafts/bulk", "/api/orgs/{orgCode}/drafts/discard", "/api/orgs/{orgCode}/commit", "/api/orgs/{orgCode}/kpis" })
+            Assert.Contains(route, paths);
+        Assert.NotNull(doc["paths"]!["/api/orgs/{orgCode}/drafts"]!["post"]!["responses"]!["400"]);
+    }
+}

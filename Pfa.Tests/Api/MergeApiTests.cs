@@ -1,0 +1,143 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Pfa.Domain;
+using Pfa.Tests.Infrastructure;
+
+namespace Pfa.Tests.Api;
+
+internal static class Lines
+{
+    public static DateOnly D(string s) => DateOnly.Parse(s, System.Globalization.CultureInfo.InvariantCulture);
+
+    public static PfaRecord Rental(string id, string category = "02036", string area = "SILO-1", decimal rate = 3044m, bool actualized = false) => new()
+    {
+        PfaId = id, Category = category, Class = category[..2], AreaSilo = area, Source = PfaSource.Rental, Dor = Dor.PROJECT,
+        MonthlyRate = rate, Manufacturer = "CATERPILLAR", Model = "D6T", Description = $"Line {id}",
+        OriginalStart = D("2025-01-01"), OriginalEnd = D("2025-01-31"),
+        ForecastStart = D("2025-01-01"), ForecastEnd = D("2025-03-02"),
+        IsActualized = actualized, HasActuals = actualized,
+        ActualStart = actualized ? D("2025-01-05") : null, ActualEnd = actualized ? D("2025-02-04") : null,
+        PemsVersion = "v1",
+    };
+}
+
+[Collection(InfrastructureCollection.Name)]
+public sealed class MergeApiTests(InfrastructureFixture infra) : IAsyncLifetime
+{
+    private ApiHost _host = null!;
+    private string _org = "";
+    private HttpClient _alice = null!, _bob = null!, _viewer = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _host = ApiHost.For(infra);
+        _org = ApiHost.Unique("M");
+        var orgId = await _host.CreateOrgAsync(_org);
+        var a = ApiHost.Unique("alice"); var b = ApiHost.Unique("bob"); var v = ApiHost.Unique("viewer");
+        await _host.CreateUserAsync(a.ToLowerInvariant(), (orgId, "Editor"));
+        await _host.CreateUserAsync(b.ToLowerInvariant(), (orgId, "Editor"));
+        await _host.CreateUserAsync(v.ToLowerInvariant(), (orgId, "Viewer"));
+        await _host.UpsertMirrorAsync(orgId, Enumerable.Range(1, 10).Select(i => Lines.Rental($"{1000 + i}", i % 2 == 0 ? "02036" : "14500")).ToArray());
+        _alice = await _host.LoginAsync(a.ToLowerInvariant());
+        _bob = await _host.LoginAsync(b.ToLowerInvariant());
+        _viewer = await _host.LoginAsync(v.ToLowerInvariant());
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private Task<HttpResponseMessage> Save(HttpClient c, params object[] items) =>
+        c.PostAsJsonAsync($"/api/orgs/{_org}/drafts", new { sessionId = "s1", items }, Http.Ct);
+
+    [Fact]
+    public async Task Filters_apply_to_overlaid_values_and_drafts_stay_private()
+    {
+        var saved = await (await Save(_alice, new { pfaId = "1001", changes = new { category = "02036" } })).JsonAsync();
+        Assert.Equal(1, saved["saved"]!.GetValue<int>());
+
+        var mine = await (await _alice.GetAsync($"/api/orgs/{_org}/pfa?category=02036", Http.Ct)).JsonAsync();
+        var ids = mine["items"]!.AsArray().Select(i => i!["pfaId"]!.GetValue<string>()).ToList();
+        Assert.Equal(["1001", "1002", "1004", "1006", "1008", "1010"], ids);
+        Assert.Equal(6, mine["total"]!.GetValue<long>());
+        Assert.False(mine["totalIsEstimate"]!.GetValue<bool>());
+        var row = mine["items"]!.AsArray().First(i => i!["pfaId"]!.GetValue<string>() == "1001")!;
+        Assert.Equal("draft", row["draftState"]!.GetValue<string>());
+        Assert.Equal(["category"], row["changedFields"]!.AsArray().Select(x => x!.GetValue<string>()));
+
+        // Bob sees PEMS as it is: no draft, 1001 still in 14500.
+        var bobs = await (await _bob.GetAsync($"/api/orgs/{_org}/pfa?category=02036", Http.Ct)).JsonAsync();
+        Assert.Equal(5, bobs["total"]!.GetValue<long>());
+        var changedOnly = await (await _alice.GetAsync($"/api/orgs/{_org}/pfa?changedOnly=true", Http.Ct)).JsonAsync();
+        Assert.Equal(["1001"], changedOnly["items"]!.AsArray().Select(i => i!["pfaId"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task Keyset_pages_cover_every_row_once_in_merged_sort_order()
+    {
+        // Moving 1003 later makes it sort last by forecast start for Alice only.
+        await (await Save(_alice, new { pfaId = "1003", changes = new { forecastStart = "2025-02-01" } })).JsonAsync();
+        var seen = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var url = $"/api/orgs/{_org}/pfa?sort=forecastStart&limit=3" + (cursor is null ? "" : $"&cursor={cursor}");
+            var page = await (await _alice.GetAsync(url, Http.Ct)).JsonAsync();
+            seen.AddRange(page["items"]!.AsArray().Select(i => i!["pfaId"]!.GetValue<string>()));
+            cursor = page["nextCursor"]?.GetValue<string>();
+        } while (cursor is not null);
+        Assert.Equal(10, seen.Count);
+        Assert.Equal(10, seen.Distinct().Count());
+        Assert.Equal("1003", seen[^1]);
+    }
+
+    [Fact]
+    public async Task Batch_reports_invalid_items_and_keeps_the_valid_ones()
+    {
+        var result = await (await Save(_bob,
+            new { pfaId = "1004", changes = new { forecastEnd = "2025-04-01" } },
+            new { pfaId = "1005", changes = new { forecastStart = "2025-05-01" } },       // after its end
+            new { pfaId = "1006", changes = new { originalStart = "2024-01-01" } },      // not editable
+            new { pfaId = "9999", changes = new { monthlyRate = 1 } })).JsonAsync();     // no such line
+        Assert.Equal(1, result["saved"]!.GetValue<int>());
+        var errors = result["errors"]!.AsArray();
+        Assert.Equal([1, 2, 3], errors.Select(e => e!["index"]!.GetValue<int>()));
+        Assert.NotNull(errors[0]!["errors"]!["forecastEnd"]);
+        Assert.NotNull(errors[1]!["errors"]!["originalStart"]);
+
+        // Setting the field back to the mirror value removes the draft entirely.
+        var back = await (await Save(_bob, new { pfaId = "1004", changes = new { forecastEnd = "2025-03-02" } })).JsonAsync();
+        Assert.Equal(1, back["removed"]!.GetValue<int>());
+        var detail = await (await _bob.GetAsync($"/api/orgs/{_org}/pfa/1004", Http.Ct)).JsonAsync();
+        Assert.Equal("pristine", detail["draftState"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Repeated_saves_keep_one_cumulative_delta_per_user_and_record()
+    {
+        await (await Save(_bob, new { pfaId = "1007", changes = new { monthlyRate = 4000 } })).JsonAsync();
+        await (await Save(_bob, new { pfaId = "1007", changes = new { dor = "BEO" } })).JsonAsync();
+        var detail = await (await _bob.GetAsync($"/api/orgs/{_org}/pfa/1007", Http.Ct)).JsonAsync();
+        var changes = detail["myDelta"]!["changes"]!.AsObject();
+        Assert.Equal(["dor", "monthlyRate"], changes.Select(c => c.Key).Order());
+        Assert.Equal(3044m, detail["myDelta"]!["baseValues"]!["monthlyRate"]!.GetValue<decimal>());
+        Assert.Equal(4000m, detail["merged"]!["monthlyRate"]!.GetValue<decimal>());
+        await using var cmd = _host.Db.CreateCommand("SELECT count(*) FROM pfa_modification d JOIN pfa_mirror m ON m.id = d.mirror_id JOIN organizations o ON o.id = m.organization_id WHERE o.code = $1 AND m.pfa_id = '1007'");
+        cmd.Parameters.AddWithValue(_org);
+        Assert.Equal(1L, await cmd.ExecuteScalarAsync(Http.Ct));
+    }
+
+    [Fact]
+    public async Task Viewers_cannot_write_and_strangers_cannot_see_the_org()
+    {
+        var denied = await Save(_viewer, new { pfaId = "1001", changes = new { dor = "BEO" } });
+        Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
+        Assert.Equal("application/problem+json", denied.Content.Headers.ContentType?.MediaType);
+        var anonymous = await _host.Factory.CreateClient().GetAsync($"/api/orgs/{_org}/pfa", Http.Ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        var other = await _alice.GetAsync("/api/orgs/NOPE/pfa", Http.Ct);
+        Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
+        var badSort = await _alice.GetAsync($"/api/orgs/{_org}/pfa?sort=password", Http.Ct);
+        var problem = await badSort.JsonAsync(HttpStatusCode.BadRequest);
+        Assert.NotNull(problem["errors"]!["sort"]);
+    }
+}
