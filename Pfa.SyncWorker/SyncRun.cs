@@ -171,7 +171,14 @@ public sealed class SyncRunner(
         }
     }
 
-    private static int LockKey(Guid organizationId) => BitConverter.ToInt32(organizationId.ToByteArray(), 0) ^ BitConverter.ToInt32(organizationId.ToByteArray(), 12);
+    /// <summary>The (space, key) pair of the per-organization advisory lock; a key collision only serialises two orgs, never breaks them.</summary>
+    public static (int Space, int Key) AdvisoryLock(Guid organizationId) => (LockSpace, LockKey(organizationId));
+
+    private static int LockKey(Guid organizationId)
+    {
+        var bytes = organizationId.ToByteArray();
+        return BitConverter.ToInt32(bytes, 0) ^ BitConverter.ToInt32(bytes, 12);
+    }
 
     private static async Task<bool> TryLockAsync(NpgsqlConnection conn, Guid organizationId, CancellationToken ct) =>
         await ScalarAsync<bool>(conn, "SELECT pg_try_advisory_lock(@k1, @k2)", ct, ("k1", LockSpace), ("k2", LockKey(organizationId)));
