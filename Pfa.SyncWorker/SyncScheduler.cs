@@ -21,7 +21,7 @@ public sealed class SyncScheduler(
             try
             {
                 if (await schema.EnsureAsync(stoppingToken))
-                    foreach (var due in await DueOrganizationsAsync(stoppingToken))
+                    foreach (var due in await DueOrganizationsAsync(db, options.Value, _time.GetUtcNow(), stoppingToken))
                     {
                         if (stoppingToken.IsCancellationRequested) break;
                         await runner.RunAsync(due.Id, due.Code, triggeredBy: due.Requested ? "manual" : "schedule", ct: stoppingToken);
@@ -38,7 +38,8 @@ public sealed class SyncScheduler(
 
     public sealed record DueOrganization(Guid Id, string Code, bool Requested);
 
-    public async Task<IReadOnlyList<DueOrganization>> DueOrganizationsAsync(CancellationToken ct)
+    /// <summary>Active, sync-enabled organizations whose interval has passed since their last run, or with a manual request waiting.</summary>
+    public static async Task<IReadOnlyList<DueOrganization>> DueOrganizationsAsync(NpgsqlDataSource db, SyncOptions options, DateTimeOffset now, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand("""
             SELECT o.id, o.code,
@@ -47,7 +48,6 @@ public sealed class SyncScheduler(
             FROM organizations o WHERE o.is_active AND o.sync_enabled
             ORDER BY o.code
             """);
-        var now = _time.GetUtcNow();
         var due = new List<DueOrganization>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
@@ -55,7 +55,7 @@ public sealed class SyncScheduler(
             var code = r.GetString(1);
             var requested = r.GetBoolean(3);
             var lastRun = r.IsDBNull(2) ? (DateTimeOffset?)null : r.GetFieldValue<DateTimeOffset>(2);
-            if (requested || lastRun is null || now - lastRun >= options.Value.IntervalFor(code))
+            if (requested || lastRun is null || now - lastRun >= options.IntervalFor(code))
                 due.Add(new DueOrganization(r.GetGuid(0), code, requested));
         }
         // Manual requests first: someone is waiting for them.
