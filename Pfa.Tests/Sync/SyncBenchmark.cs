@@ -43,6 +43,14 @@ public sealed class SyncBenchmark(InfrastructureFixture infra)
         await Run("full reconciliation, no change", SyncKind.Full);
         await h.AdminAsync("mutate", 200, seed: 5);
         await Run("incremental after 200 PEMS edits", SyncKind.Incremental);
+        // The same PEMS read and normalisation without any database write, to see which side the time goes to.
+        var read = Stopwatch.StartNew();
+        var normalizer = new PemsRowNormalizer(PemsFieldMapping.Default);
+        var n = 0;
+        await foreach (var page in h.Simulator.CreatePemsClient().ReadGridPagesAsync(h.Code, new Pfa.Pems.Grid.GridQuery { KeysetPaging = true, PageSize = 10_000 }, Http.Ct))
+            foreach (var row in page.Rows) { _ = MirrorRecord.From(normalizer.Normalize(row)); n++; }
+        lines.Add($"PEMS read + normalise + hash only, {n:N0} rows: {read.ElapsedMilliseconds} ms");
+        TestContext.Current.TestOutputHelper?.WriteLine(lines[^1]);
         await File.WriteAllLinesAsync("/tmp/pfa-sync-bench.txt", lines, Http.Ct);
     }
 }
