@@ -11,6 +11,7 @@ namespace Pfa.SyncWorker;
 public sealed class SchemaGuard(NpgsqlDataSource db, IServiceProvider services, IHostEnvironment env, ILogger<SchemaGuard> logger)
 {
     private bool _ready;
+    public bool IsReady => _ready;
 
     public async Task<bool> EnsureAsync(CancellationToken ct)
     {

@@ -9,7 +9,7 @@ namespace Pfa.SyncWorker;
 /// lets only one sync an organization, the others skip it.
 /// </summary>
 public sealed class SyncScheduler(
-    NpgsqlDataSource db, SyncRunner runner, SchemaGuard schema, IOptions<SyncOptions> options, ILogger<SyncScheduler> logger,
+    NpgsqlDataSource db, SyncRunner runner, WriteBackRunner writeBack, SchemaGuard schema, IOptions<SyncOptions> options, ILogger<SyncScheduler> logger,
     TimeProvider? time = null) : BackgroundService
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
@@ -26,6 +26,12 @@ public sealed class SyncScheduler(
                         if (stoppingToken.IsCancellationRequested) break;
                         await runner.RunAsync(due.Id, due.Code, triggeredBy: due.Requested ? "manual" : "schedule", ct: stoppingToken);
                     }
+                if (schema.IsReady)
+                    foreach (var (id, code) in await WriteBackDueAsync(db, stoppingToken))
+                    {
+                        if (stoppingToken.IsCancellationRequested) break;
+                        await writeBack.RunAsync(id, code, stoppingToken);
+                    }
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
@@ -34,6 +40,22 @@ public sealed class SyncScheduler(
             try { await Task.Delay(options.Value.PollInterval, _time, stoppingToken); }
             catch (OperationCanceledException) { break; }
         }
+    }
+
+    /// <summary>Organizations with outbox rows due for a write (pending and due, or claimed by a worker whose lease ran out).</summary>
+    public static async Task<IReadOnlyList<(Guid Id, string Code)>> WriteBackDueAsync(NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            SELECT o.id, o.code FROM organizations o
+            WHERE o.is_active AND o.sync_enabled AND EXISTS (
+              SELECT 1 FROM pfa_outbox x WHERE x.organization_id = o.id
+                AND ((x.status = 'pending' AND (x.next_attempt_at IS NULL OR x.next_attempt_at <= now())) OR (x.status = 'processing' AND x.next_attempt_at <= now())))
+            ORDER BY o.code
+            """);
+        var list = new List<(Guid, string)>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) list.Add((r.GetGuid(0), r.GetString(1)));
+        return list;
     }
 
     public sealed record DueOrganization(Guid Id, string Code, bool Requested);

@@ -25,6 +25,7 @@ public static class SyncWorkerExtensions
             ? m : PemsFieldMapping.Default));
         builder.Services.AddSingleton<SyncEvents>();
         builder.Services.AddSingleton<SyncRunner>();
+        builder.Services.AddSingleton<WriteBackRunner>();
         builder.Services.AddSingleton<SchemaGuard>();
         if (config.GetValue("Sync:Enabled", true)) builder.Services.AddHostedService<SyncScheduler>();
         return builder;
