@@ -66,6 +66,11 @@ public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient pems, PemsRo
             int written = 0, conflicts = 0, retrying = 0, failed = 0, mirrorChanged = 0;
             foreach (var item in claimed)
             {
+                using var span = SyncTelemetry.WriteBackSource.StartActivity("writeback.delta");
+                span?.SetTag("pfa.organization", organizationCode);
+                span?.SetTag("pfa.pfa_id", item.PfaId);
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                var (w0, c0, r0, f0) = (written, conflicts, retrying, failed);
                 try
                 {
                     var current = AsMirrorHolds(_write.FromUds(await pems.GetRecordAsync(organizationCode, item.PfaId, ct), item.Changes.Select(c => c.Key)));
@@ -101,6 +106,10 @@ public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient pems, PemsRo
                     logger.LogWarning("Write-back of {PfaId} ({Org}) failed: {Message}", item.PfaId, organizationCode, message);
                     await FinishAsync(item.Id, item.ModificationId, "failed", "failed", message, null, ct);
                 }
+                var outcome = written > w0 ? "written" : conflicts > c0 ? "conflict" : retrying > r0 ? "retrying" : failed > f0 ? "failed" : "unknown";
+                span?.SetTag("pfa.writeback.outcome", outcome);
+                SyncTelemetry.Writes.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+                SyncTelemetry.WriteLatency.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
             }
 
             if (mirrorChanged > 0)
