@@ -34,6 +34,7 @@ var api = builder.AddProject<Projects.Pfa_Api>(PfaResources.Api)
 
 var syncworker = builder.AddProject<Projects.Pfa_SyncWorker>(PfaResources.SyncWorker)
     .WithReference(pfadb).WaitFor(pfadb)
+    .WithReference(cache).WaitFor(cache) // "organization synced" events for the API and UI
     .WithHttpHealthCheck("/health");
 if (builder.ExecutionContext.IsRunMode)
 {

@@ -53,6 +53,7 @@ public sealed class EnvironmentContractTests(StackFixture stack)
         Assert.Equal(stack.App.GetEndpoint(PfaResources.PemsSimulator).ToString().TrimEnd('/'), env["services__pems__http__0"]);
         Assert.Equal(env["services__pems__http__0"], env["PEMS_HTTP"]);
         Assert.True(env.ContainsKey("ConnectionStrings__pfadb"));
+        Assert.True(env.ContainsKey("ConnectionStrings__cache"));
     }
 
     [Theory]

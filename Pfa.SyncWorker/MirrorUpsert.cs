@@ -1,0 +1,136 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Pfa.SyncWorker;
+
+public readonly record struct UpsertCounts(int Inserted, int Updated, int Unchanged);
+
+/// <summary>
+/// The set-based mirror write of docs/data-model.md: binary COPY into a temp stage, history for real changes only,
+/// INSERT … ON CONFLICT … WHERE the content hash differs. One transaction per batch, so a crash loses at most the batch
+/// in flight and never leaves a half-written one.
+/// </summary>
+public static class MirrorUpsert
+{
+    public static async Task<UpsertCounts> UpsertBatchAsync(
+        NpgsqlDataSource db, Guid organizationId, long syncId, bool stampSeen, IReadOnlyCollection<MirrorRecord> batch,
+        IReadOnlyCollection<string> rejectedIds, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+
+        await using (var create = new NpgsqlCommand(
+            "CREATE TEMP TABLE pfa_stage (pfa_id text PRIMARY KEY, data jsonb, pems_version text, content_hash bytea) ON COMMIT DROP", conn, tx))
+            await create.ExecuteNonQueryAsync(ct);
+
+        await using (var copy = await conn.BeginBinaryImportAsync(
+            "COPY pfa_stage (pfa_id, data, pems_version, content_hash) FROM STDIN (FORMAT BINARY)", ct))
+        {
+            foreach (var r in batch)
+            {
+                await copy.StartRowAsync(ct);
+                await copy.WriteAsync(r.PfaId, NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(r.Data, NpgsqlDbType.Jsonb, ct);
+                if (r.PemsVersion is null) await copy.WriteNullAsync(ct);
+                else await copy.WriteAsync(r.PemsVersion, NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(r.ContentHash, NpgsqlDbType.Bytea, ct);
+            }
+            await copy.CompleteAsync(ct);
+        }
+
+        // History first: the old row of every real change, keyed by its (old) version.
+        await using (var history = new NpgsqlCommand("""
+            INSERT INTO pfa_mirror_history (mirror_id, organization_id, mirror_version, data, pems_version, content_hash, recorded_at, changed_by)
+            SELECT m.id, m.organization_id, m.mirror_version, m.data, m.pems_version, m.content_hash, now(), 'PEMS_SYNC'
+            FROM pfa_mirror m JOIN pfa_stage s ON s.pfa_id = m.pfa_id
+            WHERE m.organization_id = @org AND m.content_hash <> s.content_hash
+            """, conn, tx))
+        {
+            history.Parameters.AddWithValue("org", organizationId);
+            await history.ExecuteNonQueryAsync(ct);
+        }
+
+        int inserted = 0, updated = 0;
+        await using (var upsert = new NpgsqlCommand("""
+            INSERT INTO pfa_mirror (organization_id, pfa_id, data, pems_version, content_hash, mirror_version, last_synced_at, last_seen_sync_id)
+            SELECT @org, pfa_id, data, pems_version, content_hash, 1, now(), @sync FROM pfa_stage
+            ON CONFLICT (organization_id, pfa_id) DO UPDATE
+            SET data = EXCLUDED.data, pems_version = EXCLUDED.pems_version, content_hash = EXCLUDED.content_hash,
+                mirror_version = pfa_mirror.mirror_version + 1, last_synced_at = now(), last_seen_sync_id = EXCLUDED.last_seen_sync_id,
+                deleted_in_pems_at = NULL
+            WHERE pfa_mirror.content_hash <> EXCLUDED.content_hash OR pfa_mirror.deleted_in_pems_at IS NOT NULL
+            RETURNING (xmax = 0)
+            """, conn, tx))
+        {
+            upsert.Parameters.AddWithValue("org", organizationId);
+            upsert.Parameters.AddWithValue("sync", syncId);
+            await using var r = await upsert.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+                if (r.GetBoolean(0)) inserted++; else updated++;
+        }
+
+        if (stampSeen)
+        {
+            // Full reconciliation only: unchanged rows (and rows PEMS has but we rejected) are marked seen, so they are not tombstoned.
+            // Incremental runs skip this, so a run with no PEMS change writes nothing at all.
+            await using var stamp = new NpgsqlCommand("""
+                UPDATE pfa_mirror m SET last_seen_sync_id = @sync
+                WHERE m.organization_id = @org AND m.last_seen_sync_id IS DISTINCT FROM @sync
+                  AND (m.pfa_id IN (SELECT pfa_id FROM pfa_stage) OR m.pfa_id = ANY (@rejected))
+                """, conn, tx);
+            stamp.Parameters.AddWithValue("org", organizationId);
+            stamp.Parameters.AddWithValue("sync", syncId);
+            stamp.Parameters.Add(new NpgsqlParameter("rejected", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = rejectedIds.ToArray() });
+            await stamp.ExecuteNonQueryAsync(ct);
+        }
+
+        await tx.CommitAsync(ct);
+        return new UpsertCounts(inserted, updated, batch.Count - inserted - updated);
+    }
+
+    /// <summary>
+    /// After a complete full read: lines PEMS no longer has get a tombstone (never a hard delete, so open drafts keep their line).
+    /// Returns how many lines were tombstoned.
+    /// </summary>
+    public static async Task<int> TombstoneUnseenAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid organizationId, long syncId, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("""
+            UPDATE pfa_mirror SET deleted_in_pems_at = now(), last_synced_at = now()
+            WHERE organization_id = @org AND deleted_in_pems_at IS NULL AND last_seen_sync_id IS DISTINCT FROM @sync
+            """, conn, tx);
+        cmd.Parameters.AddWithValue("org", organizationId);
+        cmd.Parameters.AddWithValue("sync", syncId);
+        return await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// Committed or queued deltas whose touched fields no longer match their base (the conflict rule of docs/data-model.md),
+    /// or whose line was deleted in PEMS, become conflicts; their pending outbox rows are stopped so nothing overwrites PEMS.
+    /// Drafts are left alone: commit re-checks them.
+    /// </summary>
+    public static async Task<int> MarkConflictsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid organizationId, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("""
+            WITH c AS (
+              SELECT d.id, array_agg(k.key ORDER BY k.key) AS fields
+              FROM pfa_modification d
+              JOIN pfa_mirror m ON m.id = d.mirror_id
+              CROSS JOIN LATERAL jsonb_each(d.base_values) k
+              WHERE d.organization_id = @org AND d.state IN ('committed', 'queued')
+                AND (m.deleted_in_pems_at IS NOT NULL OR coalesce(m.data -> k.key, 'null'::jsonb) IS DISTINCT FROM k.value)
+              GROUP BY d.id
+            ), upd AS (
+              UPDATE pfa_modification d SET state = 'conflict', conflict_fields = c.fields, updated_at = now()
+              FROM c WHERE d.id = c.id
+              RETURNING d.id
+            ), ob AS (
+              UPDATE pfa_outbox o SET status = 'failed', last_error = 'Superseded: PEMS changed a field of this delta (conflict)'
+              FROM upd WHERE o.modification_id = upd.id AND o.status = 'pending'
+              RETURNING 1
+            )
+            SELECT count(*)::int FROM upd
+            """, conn, tx);
+        cmd.Parameters.AddWithValue("org", organizationId);
+        return (int)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+}

@@ -1,0 +1,218 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Npgsql;
+using Pfa.Domain;
+using Pfa.Pems;
+using Pfa.Pems.Grid;
+using Pfa.Pems.Mapping;
+
+namespace Pfa.SyncWorker;
+
+public sealed record WriteBackResult(int Written, int Conflicts, int Retrying, int Failed);
+
+/// <summary>
+/// Outbox → CUPFA2 UPDATE. Per organization under the same advisory lock as the read sync (so a write never races a
+/// reconciliation). Before writing, PEMS's current values of the touched fields are compared with the delta's base: a
+/// field PEMS changed meanwhile (to anything but our own value) is a conflict, never an overwrite. UPDATE carries
+/// absolute values, so a write retried after a lost answer cannot apply twice. On success the mirror line is re-read
+/// from PEMS through the normal upsert.
+/// </summary>
+public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient pems, PemsRowNormalizer normalizer, ILogger<WriteBackRunner> logger,
+    TimeProvider? time = null)
+{
+    public const int MaxAttempts = 5;
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
+    private readonly PemsWriteMapping _write = PemsWriteMapping.Default;
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    public async Task<WriteBackResult> RunAsync(Guid organizationId, string organizationCode, CancellationToken ct)
+    {
+        await using var lockConn = await db.OpenConnectionAsync(ct);
+        var (space, key) = SyncRunner.AdvisoryLock(organizationId);
+        if (!await Scalar<bool>(lockConn, "SELECT pg_try_advisory_lock(@s, @k)", ct, ("s", space), ("k", key))) return new(0, 0, 0, 0);
+        try
+        {
+            // Claimed rows carry a lease in next_attempt_at: a worker that dies mid-write leaves them to be re-claimed later.
+            var claimed = new List<(long Id, Guid ModificationId, string PfaId, int Attempts, JsonObject Changes, JsonObject Base)>();
+            await using (var claim = new NpgsqlCommand("""
+                WITH c AS (
+                  SELECT o.id FROM pfa_outbox o JOIN pfa_modification d ON d.id = o.modification_id AND d.state IN ('committed', 'queued', 'syncing')
+                  WHERE o.organization_id = @org AND ((o.status = 'pending' AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= now()))
+                                                   OR (o.status = 'processing' AND o.next_attempt_at <= now()))
+                  ORDER BY o.id LIMIT 100 FOR UPDATE OF o SKIP LOCKED
+                ), o AS (
+                  UPDATE pfa_outbox o SET status = 'processing', attempts = o.attempts + 1, next_attempt_at = now() + @lease
+                  FROM c WHERE o.id = c.id RETURNING o.id, o.modification_id, o.pfa_id, o.attempts
+                )
+                SELECT o.id, o.modification_id, o.pfa_id, o.attempts, d.changes::text, d.base_values::text
+                FROM o JOIN pfa_modification d ON d.id = o.modification_id
+                ORDER BY o.id
+                """, lockConn))
+            {
+                claim.Parameters.AddWithValue("org", organizationId);
+                claim.Parameters.AddWithValue("lease", Lease);
+                await using var r = await claim.ExecuteReaderAsync(ct);
+                while (await r.ReadAsync(ct))
+                    claimed.Add((r.GetInt64(0), r.GetGuid(1), r.GetString(2), r.GetInt32(3),
+                        JsonNode.Parse(r.GetString(4))!.AsObject(), JsonNode.Parse(r.GetString(5))!.AsObject()));
+            }
+            if (claimed.Count == 0) return new(0, 0, 0, 0);
+
+            var syncId = await Scalar<long>(lockConn, """
+                INSERT INTO sync_log (organization_id, direction, kind, status, started_at, records_total, inserted, updated, unchanged, deleted, errored, triggered_by)
+                VALUES (@org, 'write', 'writeback', 'running', now(), @n, 0, 0, 0, 0, 0, 'outbox') RETURNING id
+                """, ct, ("org", organizationId), ("n", claimed.Count));
+            int written = 0, conflicts = 0, retrying = 0, failed = 0, mirrorChanged = 0;
+            foreach (var item in claimed)
+            {
+                using var span = SyncTelemetry.WriteBackSource.StartActivity("writeback.delta");
+                span?.SetTag("pfa.organization", organizationCode);
+                span?.SetTag("pfa.pfa_id", item.PfaId);
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                var (w0, c0, r0, f0) = (written, conflicts, retrying, failed);
+                try
+                {
+                    var current = AsMirrorHolds(_write.FromUds(await pems.GetRecordAsync(organizationCode, item.PfaId, ct), item.Changes.Select(c => c.Key)));
+                    var conflicting = item.Changes
+                        .Where(c => !Same(ToJson(current[c.Key]), item.Base[c.Key]) && !Same(ToJson(current[c.Key]), c.Value))
+                        .Select(c => c.Key).Order(StringComparer.Ordinal).ToArray();
+                    if (conflicting.Length > 0)
+                    {
+                        conflicts++;
+                        await FinishAsync(item.Id, item.ModificationId, "failed", "conflict", $"Conflict: PEMS changed {string.Join(", ", conflicting.Select(f => $"{f} (base {item.Base[f]?.ToJsonString() ?? "null"}, PEMS now {ToJson(current[f])?.ToJsonString() ?? "null"})"))} since the edit", conflicting, ct);
+                        continue;
+                    }
+                    var typed = item.Changes.ToDictionary(c => c.Key, c => FromJson(c.Key, c.Value), StringComparer.Ordinal);
+                    await pems.UpdateRecordAsync(organizationCode, item.PfaId, _write.ToUds(typed), ct);
+                    mirrorChanged += await RefreshLineAsync(organizationId, organizationCode, syncId, item.PfaId, ct);
+                    await FinishAsync(item.Id, item.ModificationId, "done", "synced", null, null, ct);
+                    written++;
+                }
+                catch (PemsException e) when (IsTransient(e.Kind) && item.Attempts < MaxAttempts)
+                {
+                    retrying++;
+                    // Exponential back-off with jitter on top of the client's own quick retries: PEMS may be down for minutes.
+                    var delay = TimeSpan.FromSeconds(Math.Min(3600, 30 * Math.Pow(2, item.Attempts - 1)) * (0.5 + Random.Shared.NextDouble() / 2));
+                    await Exec("UPDATE pfa_outbox SET status = 'pending', next_attempt_at = @at, last_error = @err WHERE id = @id", ct,
+                        ("id", item.Id), ("at", _time.GetUtcNow() + delay), ("err", e.PemsMessage ?? e.Message));
+                    await Exec("UPDATE pfa_modification SET state = 'queued', attempts = attempts + 1, last_error = @err, next_attempt_at = @at, updated_at = now() WHERE id = @id", ct,
+                        ("id", item.ModificationId), ("err", e.PemsMessage ?? e.Message), ("at", _time.GetUtcNow() + delay));
+                }
+                catch (Exception e) when (e is PemsException or ArgumentException or FormatException or JsonException)
+                {
+                    failed++;
+                    var message = e is PemsException p ? p.PemsMessage ?? p.Message : e.Message;
+                    logger.LogWarning("Write-back of {PfaId} ({Org}) failed: {Message}", item.PfaId, organizationCode, message);
+                    await FinishAsync(item.Id, item.ModificationId, "failed", "failed", message, null, ct);
+                }
+                var outcome = written > w0 ? "written" : conflicts > c0 ? "conflict" : retrying > r0 ? "retrying" : failed > f0 ? "failed" : "unknown";
+                span?.SetTag("pfa.writeback.outcome", outcome);
+                SyncTelemetry.Writes.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+                SyncTelemetry.WriteLatency.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+            }
+
+            if (mirrorChanged > 0)
+            {
+                await Exec("REFRESH MATERIALIZED VIEW CONCURRENTLY pfa_kpi_groups; REFRESH MATERIALIZED VIEW CONCURRENTLY pfa_timeline_bounds", CancellationToken.None);
+                await Exec("UPDATE organizations SET mirror_version = mirror_version + 1 WHERE id = @org", CancellationToken.None, ("org", organizationId));
+            }
+            await Exec("""
+                UPDATE sync_log SET status = 'completed', completed_at = now(), duration_ms = (extract(epoch FROM now() - started_at) * 1000)::bigint,
+                  updated = @w, errored = @f + @c, error_message = CASE WHEN @c > 0 THEN @c || ' conflict(s)' END
+                WHERE id = @id
+                """, CancellationToken.None, ("id", syncId), ("w", written), ("f", failed), ("c", conflicts));
+            return new(written, conflicts, retrying, failed);
+        }
+        finally
+        {
+            await Scalar<bool>(lockConn, "SELECT pg_advisory_unlock(@s, @k)", CancellationToken.None, ("s", space), ("k", key));
+        }
+    }
+
+    private static bool IsTransient(PemsFailureKind kind) =>
+        kind is PemsFailureKind.RateLimited or PemsFailureKind.ServerError or PemsFailureKind.Timeout or PemsFailureKind.Network or PemsFailureKind.MalformedResponse;
+
+    /// <summary>Re-reads one line from the grid and upserts it exactly as the read sync would (history, version, hash).</summary>
+    private async Task<int> RefreshLineAsync(Guid orgId, string orgCode, long syncId, string pfaId, CancellationToken ct)
+    {
+        var query = new GridQuery { Filters = [new() { AliasName = CupfagGrid.PfaId, Operator = "=", Value = pfaId }] };
+        var page = await pems.ReadGridPageAsync(orgCode, query, 0, ct);
+        var rows = page.Rows.Select(normalizer.Normalize).Where(n => n.IsValid && n.PfaId == pfaId).Select(MirrorRecord.From).ToList();
+        if (rows.Count == 0) return 0;
+        var counts = await MirrorUpsert.UpsertBatchAsync(db, orgId, syncId, stampSeen: false, rows, [], ct);
+        return counts.Inserted + counts.Updated;
+    }
+
+    private async Task FinishAsync(long outboxId, Guid modificationId, string outboxStatus, string state, string? error, string[]? conflictFields, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await using (var o = new NpgsqlCommand("UPDATE pfa_outbox SET status = @s, last_error = @e, next_attempt_at = NULL WHERE id = @id", conn, tx))
+        {
+            o.Parameters.AddWithValue("id", outboxId);
+            o.Parameters.AddWithValue("s", outboxStatus);
+            o.Parameters.AddWithValue("e", (object?)error ?? DBNull.Value);
+            await o.ExecuteNonQueryAsync(ct);
+        }
+        await using (var d = new NpgsqlCommand("UPDATE pfa_modification SET state = @s, last_error = @e, conflict_fields = @f, updated_at = now() WHERE id = @id", conn, tx))
+        {
+            d.Parameters.AddWithValue("id", modificationId);
+            d.Parameters.AddWithValue("s", state);
+            d.Parameters.AddWithValue("e", (object?)error ?? DBNull.Value);
+            d.Parameters.Add(new NpgsqlParameter("f", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)conflictFields ?? DBNull.Value });
+            await d.ExecuteNonQueryAsync(ct);
+        }
+        await tx.CommitAsync(ct);
+    }
+
+    private object? FromJson(string field, JsonNode? value)
+    {
+        if (value is null) return null;
+        var rule = _write.Find(field) ?? throw new ArgumentException($"{field} cannot be written to PEMS.");
+        return rule.Conversion switch
+        {
+            PemsValueConversion.Decimal => value.GetValue<decimal>(),
+            PemsValueConversion.Integer => value.GetValue<long>(),
+            PemsValueConversion.Date => DateOnly.ParseExact(value.GetValue<string>(), "yyyy-MM-dd", CultureInfo.InvariantCulture),
+            PemsValueConversion.Flag => value.GetValue<bool>(),
+            _ => value.GetValue<string>(),
+        };
+    }
+
+    /// <summary>
+    /// CUPFA2 returns an empty number as null where the grid read (and so the mirror and the delta's base) holds 0: compare
+    /// like with like, or every purchase line's empty rate would look like a PEMS edit.
+    /// </summary>
+    private Dictionary<string, object?> AsMirrorHolds(Dictionary<string, object?> values)
+    {
+        foreach (var (field, value) in values.ToList())
+            if (value is null && _write.Find(field)?.Conversion == PemsValueConversion.Decimal) values[field] = 0m;
+        return values;
+    }
+
+    private static JsonNode? ToJson(object? value) => value is null ? null : JsonSerializer.SerializeToNode(value, PfaJson.Options);
+
+    /// <summary>JSON equality where 100 and 100.00 are the same number (as jsonb compares them).</summary>
+    private static bool Same(JsonNode? a, JsonNode? b)
+    {
+        if (a is null || b is null || a.GetValueKind() == JsonValueKind.Null || b.GetValueKind() == JsonValueKind.Null)
+            return (a is null || a.GetValueKind() == JsonValueKind.Null) && (b is null || b.GetValueKind() == JsonValueKind.Null);
+        if (a.GetValueKind() == JsonValueKind.Number && b.GetValueKind() == JsonValueKind.Number) return a.GetValue<decimal>() == b.GetValue<decimal>();
+        return JsonNode.DeepEquals(a, b);
+    }
+
+    private async Task Exec(string sql, CancellationToken ct, params (string Name, object Value)[] args)
+    {
+        await using var cmd = db.CreateCommand(sql);
+        foreach (var (name, value) in args) cmd.Parameters.AddWithValue(name, value);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    private static async Task<T> Scalar<T>(NpgsqlConnection conn, string sql, CancellationToken ct, params (string Name, object Value)[] args)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        foreach (var (name, value) in args) cmd.Parameters.AddWithValue(name, value);
+        return (T)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+}
