@@ -11,7 +11,8 @@ namespace Pfa.Tests.Web;
 
 /// <summary>
 /// The web app in Debian's chromium against the whole stack from the AppHost: sign in as a portfolio manager,
-/// see rows, filter, select, shift 14 days, and watch the KPI forecast and variance move; a viewer sees no edit controls.
+/// see rows, filter, select, shift 14 days (cells highlighted, cost unchanged), discontinue (KPI forecast and variance move);
+/// a viewer sees no edit controls.
 /// Screenshots go to the test output (screenshots/).
 /// </summary>
 [Collection(StackCollection.Name)]
@@ -42,7 +43,8 @@ public sealed class BrowserJourneyTests(StackFixture stack)
             Source = PfaSource.Rental,
             MonthlyRate = 3000 + i * 10,
             OriginalStart = new DateOnly(2027, 1, 1), OriginalEnd = new DateOnly(2027, 6, 30),
-            ForecastStart = new DateOnly(2027, 1, 1), ForecastEnd = new DateOnly(2027, 6, 30),
+            // Cranes already run a month over plan, so they carry a variance.
+            ForecastStart = new DateOnly(2027, 1, 1), ForecastEnd = i % 2 == 0 ? new DateOnly(2027, 7, 31) : new DateOnly(2027, 6, 30),
         }).ToArray();
         await SeedMirrorAsync(db, orgId, lines);
 
@@ -85,13 +87,20 @@ public sealed class BrowserJourneyTests(StackFixture stack)
             await page.GetByTestId("deck-shift").ClickAsync();
 
             await Assertions.Expect(page.GetByTestId("drafts-count")).ToHaveTextAsync("3 changed lines", new() { Timeout = 30_000 });
-            await Assertions.Expect(page.GetByTestId("kpi-total-forecast-drafts")).Not.ToHaveTextAsync(forecastBefore);
+            await Assertions.Expect(grid.Locator("td.pfa-changed")).ToHaveCountAsync(6); // forecast start and end of three lines
+            // A shift keeps each line's duration, so cost (and so forecast and variance) stays: the board says so after its refresh.
+            await Assertions.Expect(page.GetByTestId("kpi-total-forecast-drafts")).ToHaveTextAsync(forecastBefore);
+            await page.ScreenshotAsync(new() { Path = Path.Combine(Shots, "grid-after-shift.png"), FullPage = true });
+
+            // Discontinue the same three (still selected) over-plan cranes: they leave the KPIs, and forecast and variance fall.
+            await page.GetByTestId("deck-discontinue").ClickAsync();
+            await Assertions.Expect(page.GetByTestId("kpi-total-forecast-drafts")).Not.ToHaveTextAsync(forecastBefore, new() { Timeout = 30_000 });
             await Assertions.Expect(page.GetByTestId("kpi-total-variance-drafts")).Not.ToHaveTextAsync(varianceBefore);
-            // Committed figures do not move; the shifted cells are highlighted.
+            await Assertions.Expect(page.GetByTestId("kpi-total-impact")).ToContainTextAsync("My drafts: −$");
+            // Committed figures do not move until commit; a portfolio manager may commit.
             await Assertions.Expect(page.GetByTestId("kpi-total-forecast-committed")).ToHaveTextAsync(forecastBefore);
-            await Assertions.Expect(grid.Locator("td.pfa-changed").First).ToBeVisibleAsync();
-            await Assertions.Expect(page.GetByTestId("drafts-commit")).ToBeVisibleAsync();
-            await page.ScreenshotAsync(new() { Path = Path.Combine(Shots, "kpi-after-shift.png"), FullPage = true });
+            await Assertions.Expect(page.GetByTestId("drafts-commit")).ToBeEnabledAsync();
+            await page.ScreenshotAsync(new() { Path = Path.Combine(Shots, "kpi-after-discontinue.png"), FullPage = true });
 
             // A viewer of the same organization: rows, but no edit controls.
             var viewerPage = await NewPageAsync(browser);
