@@ -72,7 +72,7 @@ public sealed class BrowserJourneyTests(StackFixture stack)
             await Assertions.Expect(page.GetByTestId("drafts-count")).ToHaveTextAsync("No changed lines");
             var forecastBefore = await page.GetByTestId("kpi-total-forecast-drafts").InnerTextAsync();
             var varianceBefore = await page.GetByTestId("kpi-total-variance-drafts").InnerTextAsync();
-            await page.ScreenshotAsync(new() { Path = Path.Combine(Shots, "grid-pm.png"), FullPage = true });
+            await page.ScreenshotAsync(new() { Path = Path.Combine(Shots, "grid-pm.png") });
 
             // Filter: only the cranes (text search), applied from the filter panel.
             await page.GetByTestId("filter-search").FillAsync("crane");
@@ -90,7 +90,7 @@ public sealed class BrowserJourneyTests(StackFixture stack)
             await Assertions.Expect(grid.Locator("td.pfa-changed")).ToHaveCountAsync(6); // forecast start and end of three lines
             // A shift keeps each line's duration, so cost (and so forecast and variance) stays: the board says so after its refresh.
             await Assertions.Expect(page.GetByTestId("kpi-total-forecast-drafts")).ToHaveTextAsync(forecastBefore);
-            await page.ScreenshotAsync(new() { Path = Path.Combine(Shots, "grid-after-shift.png"), FullPage = true });
+            await page.ScreenshotAsync(new() { Path = Path.Combine(Shots, "grid-after-shift.png") });
 
             // Discontinue the same three (still selected) over-plan cranes: they leave the KPIs, and forecast and variance fall.
             await page.GetByTestId("deck-discontinue").ClickAsync();
@@ -100,7 +100,7 @@ public sealed class BrowserJourneyTests(StackFixture stack)
             // Committed figures do not move until commit; a portfolio manager may commit.
             await Assertions.Expect(page.GetByTestId("kpi-total-forecast-committed")).ToHaveTextAsync(forecastBefore);
             await Assertions.Expect(page.GetByTestId("drafts-commit")).ToBeEnabledAsync();
-            await page.ScreenshotAsync(new() { Path = Path.Combine(Shots, "kpi-after-discontinue.png"), FullPage = true });
+            await page.ScreenshotAsync(new() { Path = Path.Combine(Shots, "kpi-after-discontinue.png") });
 
             // A viewer of the same organization: rows, but no edit controls.
             var viewerPage = await NewPageAsync(browser);
@@ -111,11 +111,11 @@ public sealed class BrowserJourneyTests(StackFixture stack)
             await Assertions.Expect(viewerPage.GetByTestId("command-deck")).ToHaveCountAsync(0);
             await Assertions.Expect(viewerPage.GetByTestId("drafts-tray")).ToHaveCountAsync(0);
             await Assertions.Expect(viewerPage.GetByTestId("pfa-grid").Locator("input[type=checkbox]")).ToHaveCountAsync(0);
-            await viewerPage.ScreenshotAsync(new() { Path = Path.Combine(Shots, "grid-viewer.png"), FullPage = true });
+            await viewerPage.ScreenshotAsync(new() { Path = Path.Combine(Shots, "grid-viewer.png") });
         }
         catch
         {
-            await page.ScreenshotAsync(new() { Path = Path.Combine(Shots, "failure.png"), FullPage = true });
+            await page.ScreenshotAsync(new() { Path = Path.Combine(Shots, "failure.png") });
             throw;
         }
         finally
@@ -126,7 +126,7 @@ public sealed class BrowserJourneyTests(StackFixture stack)
 
     private static async Task<IPage> NewPageAsync(IBrowser browser)
     {
-        var context = await browser.NewContextAsync(new() { ViewportSize = new() { Width = 1440, Height = 900 } });
+        var context = await browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 800 } });
         return await context.NewPageAsync();
     }
 
