@@ -100,7 +100,9 @@ public sealed class BrowserJourneyTests(StackFixture stack)
             // Committed figures do not move until commit; a portfolio manager may commit.
             await Assertions.Expect(page.GetByTestId("kpi-total-forecast-committed")).ToHaveTextAsync(forecastBefore);
             await Assertions.Expect(page.GetByTestId("drafts-commit")).ToBeEnabledAsync();
-            await page.ScreenshotAsync(new() { Path = Path.Combine(Shots, "kpi-after-discontinue.png") });
+            await page.GetByTestId("kpi-board").ScreenshotAsync(new() { Path = Path.Combine(Shots, "kpi-board-after-discontinue.png") });
+            await page.EvaluateAsync("window.scrollTo(0, 0)");
+            await page.ScreenshotAsync(new() { Path = Path.Combine(Shots, "plan-after-discontinue.png") });
 
             // A viewer of the same organization: rows, but no edit controls.
             var viewerPage = await NewPageAsync(browser);
