@@ -145,7 +145,8 @@ public sealed class ComponentTests : BunitContext
 
         cut.Find("input[data-testid=filter-search]").Input("  pump ");
         cut.Find("button[data-testid=filter-apply]").Click();
-        Assert.True(applied is not null, cut.Markup);
+        // MudButton may finish its click handler asynchronously: wait for the callback rather than assume it ran.
+        cut.WaitForAssertion(() => Assert.NotNull(applied));
         Assert.Equal("pump", applied!.Search);
         Assert.Equal(["CRANE"], applied.Class);
         Assert.Equal("forecastStart", applied.Sort); // sort survives a filter change
@@ -153,7 +154,7 @@ public sealed class ComponentTests : BunitContext
 
         applied = null;
         cut.Find("button[data-testid=filter-clear]").Click();
-        Assert.NotNull(applied);
+        cut.WaitForAssertion(() => Assert.NotNull(applied));
         Assert.Equal(0, applied!.ActiveFilterCount);
         Assert.Equal("forecastStart", applied.Sort);
 
