@@ -1,23 +1,9 @@
-using Pfa.Web.Components;
+using Pfa.Web;
 
 var builder = WebApplication.CreateBuilder(args);
-
 builder.AddServiceDefaults();
-builder.Services.AddRazorComponents()
-    .AddInteractiveServerComponents();
+builder.AddPfaWeb();
 
 var app = builder.Build();
-
-if (!app.Environment.IsDevelopment())
-{
-    app.UseExceptionHandler("/Error", createScopeForErrors: true);
-}
-app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
-app.UseAntiforgery();
-
-app.MapStaticAssets();
-app.MapRazorComponents<App>()
-    .AddInteractiveServerRenderMode();
-app.MapDefaultEndpoints();
-
+app.MapPfaWeb();
 app.Run();

@@ -1,0 +1,169 @@
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using MudBlazor.Services;
+using Pfa.Web.Api;
+using Pfa.Web.Components.Plan;
+
+namespace Pfa.Tests.Web;
+
+/// <summary>Component logic of the plan page with bUnit: KPI arithmetic display, drafts tray, command deck, filter panel.</summary>
+public sealed class ComponentTests : BunitContext
+{
+    public ComponentTests()
+    {
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        Services.AddMudServices();
+    }
+
+    private static KpiFigures F(decimal plan, decimal forecast, decimal actual = 0) =>
+        new(10, plan, forecast, actual, forecast - plan, plan == 0 ? null : Math.Round((forecast - plan) / plan * 100, 2));
+
+    private static KpiResult K(bool drafts, KpiFigures rental, KpiFigures purchase) =>
+        new(drafts, null, new KpiFigures(rental.Lines + purchase.Lines, rental.Plan + purchase.Plan, rental.Forecast + purchase.Forecast,
+            rental.Actual + purchase.Actual, rental.Variance + purchase.Variance, null), rental, purchase, null, 1, false);
+
+    [Fact]
+    public void Kpi_board_shows_committed_and_draft_figures_side_by_side_with_the_impact_of_my_drafts()
+    {
+        var committed = K(false, F(100_000, 100_000), F(50_000, 40_000));
+        var drafts = K(true, F(100_000, 112_500), F(50_000, 40_000));
+        var cut = Render<KpiBoard>(p => p.Add(x => x.Committed, committed).Add(x => x.WithDrafts, drafts));
+
+        Assert.Equal("$150,000", cut.Find("[data-testid=kpi-total-plan-committed]").TextContent.Trim());
+        Assert.Equal("$140,000", cut.Find("[data-testid=kpi-total-forecast-committed]").TextContent.Trim());
+        Assert.Equal("$152,500", cut.Find("[data-testid=kpi-total-forecast-drafts]").TextContent.Trim());
+        Assert.Contains("kpi-changed", cut.Find("[data-testid=kpi-total-forecast-drafts]").ClassName);
+        // Committed: 10,000 under plan (green); with drafts: 2,500 over (red).
+        var committedVariance = cut.Find("[data-testid=kpi-total-variance-committed]");
+        Assert.StartsWith("−$10,000", committedVariance.TextContent.Trim());
+        Assert.Contains("kpi-under", committedVariance.ClassName);
+        var draftVariance = cut.Find("[data-testid=kpi-total-variance-drafts]");
+        Assert.StartsWith("+$2,500", draftVariance.TextContent.Trim());
+        Assert.Contains("kpi-over", draftVariance.ClassName);
+        Assert.Contains("+12.5%", cut.Find("[data-testid=kpi-rental-variance-drafts]").TextContent);
+        Assert.Contains("+$12,500", cut.Find("[data-testid=kpi-total-impact]").TextContent);
+        Assert.Empty(cut.FindAll("[data-testid=kpi-purchase-impact]")); // purchase untouched by drafts
+    }
+
+    [Fact]
+    public void Kpi_board_shows_an_error_instead_of_figures()
+    {
+        var cut = Render<KpiBoard>(p => p.Add(x => x.Error, "The PFA service cannot be reached."));
+        Assert.Contains("cannot be reached", cut.Find("[data-testid=kpi-error]").TextContent);
+        Assert.Empty(cut.FindAll("[data-testid=kpi-total]"));
+    }
+
+    [Theory]
+    [InlineData(0, "$0")]
+    [InlineData(1234.5, "$1,235")]
+    [InlineData(-1234.4, "−$1,234")]
+    public void Money_is_rounded_and_signed(decimal value, string expected) => Assert.Equal(expected, KpiFormat.Money(value));
+
+    [Fact]
+    public void Percent_and_variance_colour()
+    {
+        Assert.Equal("—", KpiFormat.Percent(null));
+        Assert.Equal("+3.3%", KpiFormat.Percent(3.33m));
+        Assert.Equal("−1.0%", KpiFormat.Percent(-1m));
+        Assert.Equal("kpi-even", KpiFormat.VarianceClass(0));
+    }
+
+    [Fact]
+    public void Drafts_tray_commit_is_offered_only_to_committers_and_asks_for_confirmation()
+    {
+        var commits = 0;
+        var cut = Render<DraftsTray>(p => p.Add(x => x.Count, 3).Add(x => x.CanCommit, true).Add(x => x.OnCommit, () => commits++));
+        Assert.Equal("3 changed lines", cut.Find("[data-testid=drafts-count]").TextContent.Trim());
+
+        cut.Find("[data-testid=drafts-commit]").Click();
+        Assert.Equal(0, commits);
+        Assert.Contains("write-back to PEMS", cut.Find("[data-testid=drafts-confirm]").TextContent);
+        cut.Find("[data-testid=drafts-confirm-no]").Click();
+        Assert.Empty(cut.FindAll("[data-testid=drafts-confirm]"));
+        Assert.Equal(0, commits);
+
+        cut.Find("[data-testid=drafts-commit]").Click();
+        cut.Find("[data-testid=drafts-confirm-yes]").Click();
+        Assert.Equal(1, commits);
+
+        var editor = Render<DraftsTray>(p => p.Add(x => x.Count, 3).Add(x => x.CanCommit, false));
+        Assert.Empty(editor.FindAll("[data-testid=drafts-commit]"));
+        Assert.Single(editor.FindAll("[data-testid=drafts-discard]"));
+    }
+
+    [Fact]
+    public void Drafts_tray_discard_confirms_and_is_disabled_without_drafts()
+    {
+        var discards = 0;
+        var cut = Render<DraftsTray>(p => p.Add(x => x.Count, 0).Add(x => x.OnDiscard, () => discards++));
+        Assert.Equal("No changed lines", cut.Find("[data-testid=drafts-count]").TextContent.Trim());
+        Assert.True(cut.Find("[data-testid=drafts-discard]").HasAttribute("disabled"));
+
+        cut.Render(p => p.Add(x => x.Count, 1));
+        Assert.Equal("1 changed line", cut.Find("[data-testid=drafts-count]").TextContent.Trim());
+        cut.Find("[data-testid=drafts-discard]").Click();
+        cut.Find("[data-testid=drafts-confirm-yes]").Click();
+        Assert.Equal(1, discards);
+    }
+
+    [Fact]
+    public void Command_deck_shifts_the_selection_by_the_days_entered()
+    {
+        DeckCommand? sent = null;
+        var cut = Render<CommandDeck>(p => p.Add(x => x.SelectedCount, 0).Add(x => x.OnCommand, c => sent = c));
+        Assert.True(cut.Find("button[data-testid=deck-shift]").HasAttribute("disabled"));
+
+        cut.Render(p => p.Add(x => x.SelectedCount, 3));
+        cut.Find("button[data-testid=deck-shift]").Click();
+        Assert.Equal(new DeckCommand(BulkOps.ShiftForecast, 14), sent);
+
+        cut.Find("input[data-testid=deck-days]").Change("-7");
+        cut.Find("button[data-testid=deck-shift]").Click();
+        Assert.Equal(new DeckCommand(BulkOps.ShiftForecast, -7), sent);
+
+        cut.Find("button[data-testid=deck-discontinue]").Click();
+        Assert.Equal(BulkOps.Discontinue, sent!.Operation);
+    }
+
+    [Fact]
+    public void Command_deck_can_target_all_lines_matching_the_filter()
+    {
+        var cut = Render<CommandDeck>(p => p.Add(x => x.SelectedCount, 0).Add(x => x.MatchingCount, 1200).Add(x => x.AllMatching, true));
+        Assert.Contains("All 1,200 matching the filter", cut.Markup);
+        Assert.False(cut.Find("button[data-testid=deck-shift]").HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public void Filter_panel_applies_search_and_rejects_an_inverted_date_range()
+    {
+        GridQuery? applied = null;
+        Render<MudPopoverProvider>();
+        var query = new GridQuery { Sort = "forecastStart", Desc = true, Class = ["CRANE"] };
+        var cut = Render<FilterPanel>(p => p.Add(x => x.Query, query).Add(x => x.QueryChanged, q => applied = q)
+            .Add(x => x.Options, new PlanFilterOptions(["CRANE", "TRUCK"], ["02036"], ["NORTH", "SOUTH"])));
+
+        cut.Find("input[data-testid=filter-search]").Input("  pump ");
+        cut.Find("button[data-testid=filter-apply]").Click();
+        // MudButton may finish its click handler asynchronously: wait for the callback rather than assume it ran.
+        cut.WaitForAssertion(() => Assert.NotNull(applied));
+        Assert.Equal("pump", applied!.Search);
+        Assert.Equal(["CRANE"], applied.Class);
+        Assert.Equal("forecastStart", applied.Sort); // sort survives a filter change
+        Assert.True(applied.Desc);
+
+        applied = null;
+        cut.Find("button[data-testid=filter-clear]").Click();
+        cut.WaitForAssertion(() => Assert.NotNull(applied));
+        Assert.Equal(0, applied!.ActiveFilterCount);
+        Assert.Equal("forecastStart", applied.Sort);
+
+        var inverted = cut.Instance;
+        cut.Render(p => p.Add(x => x.Query, new GridQuery { ForecastStartFrom = new DateOnly(2027, 5, 1), ForecastStartTo = new DateOnly(2027, 1, 1) }));
+        applied = null;
+        cut.Find("button[data-testid=filter-apply]").Click();
+        Assert.Null(applied);
+        Assert.Contains("on or before", cut.Find("[data-testid=filter-range-error]").TextContent);
+        Assert.Null(inverted.Build());
+    }
+}

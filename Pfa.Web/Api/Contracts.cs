@@ -1,0 +1,37 @@
+using Pfa.Domain;
+
+namespace Pfa.Web.Api;
+
+// The web app's view of Pfa.Api's JSON (camelCase, enums as names). Kept here so the web never references the API project.
+
+public sealed record LoginResult(string AccessToken, string TokenType, DateTimeOffset ExpiresAt);
+public sealed record Membership(string Code, string Name, string Role, bool CanEdit, bool CanCommit);
+public sealed record MeResult(Guid Id, string Username, string DisplayName, string? Email, IReadOnlyList<Membership> Organizations);
+
+public sealed record PfaRow(string PfaId, string DraftState, string[] ChangedFields, PfaRecord Record)
+{
+    public bool IsChanged(string field) => ChangedFields.Contains(field, StringComparer.OrdinalIgnoreCase);
+}
+public sealed record PfaPage(IReadOnlyList<PfaRow> Items, string? NextCursor, long Total, bool TotalIsEstimate);
+
+public sealed record KpiFigures(long Lines, decimal Plan, decimal Forecast, decimal Actual, decimal Variance, decimal? VariancePercent);
+public sealed record KpiGroup(string Group, KpiFigures Total, KpiFigures Rental, KpiFigures Purchase);
+public sealed record KpiResult(bool IncludesDrafts, string? GroupBy, KpiFigures Total, KpiFigures Rental, KpiFigures Purchase,
+    IReadOnlyList<KpiGroup>? Groups, long MirrorVersion, bool Cached);
+
+/// <summary>Operation names of <c>POST /drafts/bulk</c>.</summary>
+public static class BulkOps
+{
+    public const string ShiftForecast = "ShiftForecast";
+    public const string Discontinue = "Discontinue";
+    public const string ResetToPlan = "ResetToPlan";
+}
+
+public sealed record BulkFilter(string[]? Category, string[]? Class, string[]? Source, string[]? Dor, string[]? AreaSilo, string[]? Status,
+    DateOnly? ForecastStartFrom, DateOnly? ForecastStartTo, string? Search, bool? ChangedOnly);
+public sealed record BulkCommand(string Operation, string[]? PfaIds, BulkFilter? Filter = null, int? Days = null, DateOnly? Start = null,
+    DateOnly? End = null, decimal? Amount = null, string? Value = null, string? SessionId = null);
+public sealed record BulkResult(int Matched, int Changed, int Removed, int Skipped);
+public sealed record DiscardResult(int Discarded);
+public sealed record CommitConflict(string PfaId, string[] Fields);
+public sealed record CommitResult(int Committed, int Conflicts, IReadOnlyList<CommitConflict> ConflictDetails);

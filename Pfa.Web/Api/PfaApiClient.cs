@@ -1,0 +1,94 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Components.Authorization;
+using Pfa.Web.Auth;
+
+namespace Pfa.Web.Api;
+
+/// <summary>
+/// Typed client of Pfa.Api (base address <c>https+http://api</c>, resolved by service discovery).
+/// The bearer token comes from the signed-in user's server-side ticket; it never reaches the browser.
+/// </summary>
+public sealed class PfaApiClient(HttpClient http, AuthenticationStateProvider? auth = null)
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+
+    public Task<LoginResult> LoginAsync(string username, string password, CancellationToken ct = default) =>
+        SendAsync<LoginResult>(HttpMethod.Post, "/api/auth/login", new { username, password }, token: null, ct);
+
+    public Task<MeResult> MeAsync(string token, CancellationToken ct = default) =>
+        SendAsync<MeResult>(HttpMethod.Get, "/api/me", null, token, ct);
+
+    public async Task<PfaPage> ListAsync(string org, GridQuery query, string? cursor, int limit, CancellationToken ct = default) =>
+        await SendAsync<PfaPage>(HttpMethod.Get, $"/api/orgs/{Uri.EscapeDataString(org)}/pfa?{query.ToQueryString(cursor, limit)}", null, await TokenAsync(), ct);
+
+    public async Task<KpiResult> KpisAsync(string org, bool includeDrafts, string? groupBy = null, CancellationToken ct = default) =>
+        await SendAsync<KpiResult>(HttpMethod.Get,
+            $"/api/orgs/{Uri.EscapeDataString(org)}/kpis?includeDrafts={(includeDrafts ? "true" : "false")}" + (groupBy is null ? "" : $"&groupBy={Uri.EscapeDataString(groupBy)}"),
+            null, await TokenAsync(), ct);
+
+    public async Task<BulkResult> BulkAsync(string org, BulkCommand command, CancellationToken ct = default) =>
+        await SendAsync<BulkResult>(HttpMethod.Post, $"/api/orgs/{Uri.EscapeDataString(org)}/drafts/bulk", command, await TokenAsync(), ct);
+
+    public async Task<DiscardResult> DiscardAllAsync(string org, CancellationToken ct = default) =>
+        await SendAsync<DiscardResult>(HttpMethod.Post, $"/api/orgs/{Uri.EscapeDataString(org)}/drafts/discard", new { all = true }, await TokenAsync(), ct);
+
+    public async Task<CommitResult> CommitAsync(string org, CancellationToken ct = default) =>
+        await SendAsync<CommitResult>(HttpMethod.Post, $"/api/orgs/{Uri.EscapeDataString(org)}/commit", new { }, await TokenAsync(), ct);
+
+    /// <summary>My changed lines in <paramref name="org"/> (the merged list with changedOnly).</summary>
+    public async Task<long> DraftCountAsync(string org, CancellationToken ct = default) =>
+        (await ListAsync(org, new GridQuery { ChangedOnly = true }, null, 1, ct)).Total;
+
+    private async Task<string?> TokenAsync()
+    {
+        if (auth is null) return null;
+        var state = await auth.GetAuthenticationStateAsync();
+        return state.User.FindFirst(PfaClaims.AccessToken)?.Value;
+    }
+
+    private async Task<T> SendAsync<T>(HttpMethod method, string url, object? body, string? token, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, url);
+        if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (body is not null) request.Content = JsonContent.Create(body, options: Json);
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, ct);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new PfaApiException(0, "The PFA service cannot be reached.", inner: e);
+        }
+        using (response)
+        {
+            if (response.IsSuccessStatusCode)
+                return (await response.Content.ReadFromJsonAsync<T>(Json, ct))!;
+            throw await ProblemAsync(response, ct);
+        }
+    }
+
+    private static async Task<PfaApiException> ProblemAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        var status = (int)response.StatusCode;
+        var title = response.ReasonPhrase ?? $"HTTP {status}";
+        var errors = new Dictionary<string, string[]>();
+        try
+        {
+            if (await response.Content.ReadFromJsonAsync<JsonObject>(Json, ct) is { } problem)
+            {
+                title = problem["title"]?.GetValue<string>() ?? title;
+                if (problem["errors"] is JsonObject e)
+                    foreach (var (key, value) in e)
+                        errors[key] = value is JsonArray a ? a.Select(x => x?.ToString() ?? "").ToArray() : [value?.ToString() ?? ""];
+            }
+        }
+        catch (JsonException) { }
+        catch (NotSupportedException) { }
+        return new PfaApiException(status, title, errors);
+    }
+}

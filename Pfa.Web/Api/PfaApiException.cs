@@ -1,0 +1,18 @@
+using System.Net;
+
+namespace Pfa.Web.Api;
+
+/// <summary>The API answered with a problem (or could not be reached: <see cref="Status"/> 0).</summary>
+public sealed class PfaApiException(int status, string message, IReadOnlyDictionary<string, string[]>? errors = null, Exception? inner = null)
+    : Exception(message, inner)
+{
+    public int Status { get; } = status;
+    public IReadOnlyDictionary<string, string[]> Errors { get; } = errors ?? new Dictionary<string, string[]>();
+    public bool IsUnreachable => Status == 0;
+    public bool IsUnauthorized => Status == (int)HttpStatusCode.Unauthorized;
+
+    /// <summary>One line for a snackbar or an alert.</summary>
+    public string Describe() => IsUnreachable
+        ? "The PFA service cannot be reached. Your input is kept; try again in a moment."
+        : Errors.Count == 0 ? Message : $"{Message} {string.Join(" ", Errors.SelectMany(e => e.Value.Select(v => $"{e.Key}: {v}")))}";
+}

@@ -1,0 +1,33 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Pfa.Web.Api;
+
+namespace Pfa.Web.Auth;
+
+public static class PfaClaims
+{
+    /// <summary>The API bearer token. Lives in the server-side ticket store; the cookie carries only a key.</summary>
+    public const string AccessToken = "pfa:access_token";
+    public const string Memberships = "pfa:memberships";
+
+    public static ClaimsPrincipal Create(MeResult me, LoginResult login)
+    {
+        var identity = new ClaimsIdentity(
+        [
+            new Claim(ClaimTypes.NameIdentifier, me.Id.ToString()),
+            new Claim(ClaimTypes.Name, me.Username),
+            new Claim("display_name", me.DisplayName),
+            new Claim(AccessToken, login.AccessToken),
+            new Claim(Memberships, JsonSerializer.Serialize(me.Organizations, PfaApiClient.Json)),
+        ], "pfa-cookie");
+        return new ClaimsPrincipal(identity);
+    }
+
+    public static IReadOnlyList<Membership> GetMemberships(this ClaimsPrincipal user) =>
+        user.FindFirst(Memberships)?.Value is { } json
+            ? JsonSerializer.Deserialize<List<Membership>>(json, PfaApiClient.Json) ?? []
+            : [];
+
+    public static string DisplayName(this ClaimsPrincipal user) =>
+        user.FindFirst("display_name")?.Value ?? user.Identity?.Name ?? "";
+}

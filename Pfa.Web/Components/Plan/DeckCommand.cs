@@ -1,0 +1,3 @@
+namespace Pfa.Web.Components.Plan;
+
+public sealed record DeckCommand(string Operation, int Days);

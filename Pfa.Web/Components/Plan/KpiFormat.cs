@@ -1,0 +1,42 @@
+using System.Globalization;
+using Pfa.Web.Api;
+
+namespace Pfa.Web.Components.Plan;
+
+/// <summary>Formatting and comparisons for the KPI board (one culture, so every user reads the same figures).</summary>
+public static class KpiFormat
+{
+    private static readonly CultureInfo Culture = CultureInfo.GetCultureInfo("en-US");
+
+    public static string Money(decimal value) =>
+        (value < 0 ? "−" : "") + "$" + Math.Abs(Math.Round(value, 0, MidpointRounding.AwayFromZero)).ToString("#,0", Culture);
+
+    public static string SignedMoney(decimal value) => value switch
+    {
+        > 0 => "+" + Money(value),
+        _ => Money(value),
+    };
+
+    public static string Percent(decimal? value) => value is { } v ? (v > 0 ? "+" : v < 0 ? "−" : "") + Math.Abs(v).ToString("0.0", Culture) + "%" : "—";
+
+    /// <summary>Over plan is bad (red), under plan is good (green).</summary>
+    public static string VarianceClass(decimal variance) => variance switch
+    {
+        > 0 => "kpi-over",
+        < 0 => "kpi-under",
+        _ => "kpi-even",
+    };
+
+    public enum Scope { Total, Rental, Purchase }
+
+    public static KpiFigures Of(this KpiResult result, Scope scope) => scope switch
+    {
+        Scope.Rental => result.Rental,
+        Scope.Purchase => result.Purchase,
+        _ => result.Total,
+    };
+
+    /// <summary>What my drafts change in a figure; null when there is nothing to compare.</summary>
+    public static decimal? DraftImpact(KpiResult? committed, KpiResult? withDrafts, Scope scope, Func<KpiFigures, decimal> figure) =>
+        committed is null || withDrafts is null ? null : figure(withDrafts.Of(scope)) - figure(committed.Of(scope));
+}

@@ -1,0 +1,110 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Http.Resilience;
+using MudBlazor.Services;
+using Pfa.Web.Api;
+using Pfa.Web.Auth;
+using Pfa.Web.Components;
+using Pfa.Web.State;
+
+namespace Pfa.Web;
+
+public static class Extensions
+{
+    /// <summary>Service discovery name of the API (the AppHost hands over <c>services__api__http__0</c>).</summary>
+    public const string ApiBaseAddress = "https+http://api";
+
+    public static WebApplicationBuilder AddPfaWeb(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices();
+
+        services.AddMemoryCache();
+        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddCookie(o =>
+            {
+                o.LoginPath = "/login";
+                o.LogoutPath = "/account/logout";
+                o.Cookie.Name = "pfa.session";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Lax;
+                o.SlidingExpiration = false;
+            });
+        services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
+            .Configure<IMemoryCache>((o, cache) => o.SessionStore = new MemoryTicketStore(cache));
+        services.AddAuthorization();
+        services.AddCascadingAuthenticationState();
+
+#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it replaces the defaults' retrying handler.
+        services.AddHttpClient<PfaApiClient>(c => c.BaseAddress = new Uri(ApiBaseAddress))
+            // Bulk edits and commits are not idempotent: never retry them; give set-based edits on a whole project time.
+            .RemoveAllResilienceHandlers()
+            .AddStandardResilienceHandler(o =>
+            {
+                o.Retry.DisableForUnsafeHttpMethods();
+                o.AttemptTimeout.Timeout = TimeSpan.FromSeconds(60);
+                o.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(120);
+                o.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(150);
+            });
+#pragma warning restore EXTEXP0001
+        services.AddScoped<OrgSession>();
+        return builder;
+    }
+
+    public static WebApplication MapPfaWeb(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment())
+            app.UseExceptionHandler("/Error", createScopeForErrors: true);
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+
+        app.MapStaticAssets();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.MapAccountEndpoints();
+        app.MapDefaultEndpoints();
+        return app;
+    }
+
+    private static void MapAccountEndpoints(this WebApplication app)
+    {
+        var account = app.MapGroup("/account");
+        account.MapPost("/login", async Task<IResult> (HttpContext http, PfaApiClient api, ILoggerFactory logs,
+            [FromForm] string? username, [FromForm] string? password, [FromForm] string? returnUrl) =>
+        {
+            var back = SafeReturnUrl(returnUrl);
+            if (string.IsNullOrWhiteSpace(username) || string.IsNullOrEmpty(password))
+                return Results.LocalRedirect($"/login?error=missing&returnUrl={Uri.EscapeDataString(back)}");
+            try
+            {
+                var login = await api.LoginAsync(username.Trim(), password, http.RequestAborted);
+                var me = await api.MeAsync(login.AccessToken, http.RequestAborted);
+                await http.SignInAsync(PfaClaims.Create(me, login), new AuthenticationProperties
+                {
+                    ExpiresUtc = login.ExpiresAt,
+                    IsPersistent = false,
+                });
+                return Results.LocalRedirect(back);
+            }
+            catch (PfaApiException e)
+            {
+                logs.CreateLogger("Pfa.Web.Account").LogInformation("Sign-in failed: {Status} {Message}", e.Status, e.Message);
+                var error = e.IsUnreachable ? "unreachable" : e.IsUnauthorized ? "invalid" : "failed";
+                return Results.LocalRedirect($"/login?error={error}&returnUrl={Uri.EscapeDataString(back)}");
+            }
+        });
+        account.MapPost("/logout", async (HttpContext http) =>
+        {
+            await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            return Results.LocalRedirect("/login");
+        });
+    }
+
+    private static string SafeReturnUrl(string? url) =>
+        !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal)
+            ? url : "/";
+}
