@@ -75,7 +75,9 @@ public static class BenchmarkHarness
         await run.ListPagesAsync();
         await run.KpisAsync();
         await run.EditsAsync();
-        await run.ConcurrencyAsync();
+        // Without think time the users saturate the machine (p95 is then queueing: users / throughput); with it they behave like people.
+        await run.ConcurrencyAsync(TimeSpan.Zero);
+        await run.ConcurrencyAsync(options.ThinkTime);
         await run.SyncAsync();
         report.Metrics.Add(new Metric("peak memory of the benchmark process (API in-process + harness)", "MiB",
             Value: Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024), Note: "peak working set; the API is hosted in this process"));
@@ -170,6 +172,7 @@ public static class BenchmarkHarness
                     async _ => await Ok(await http.GetAsync($"/api/orgs/{Org.Code}/pfa?limit=100{c.Query}", ct)));
                 var raw = await Time($"list {c.Name}: raw SQL floor", options.ReadIterations, async _ => await RawPageAsync(c));
                 report.Metrics.Add(new Metric($"list {c.Name}: API/raw p95 ratio", "×", Value: raw.P95 > 0 ? apiMetric.P95 / raw.P95 : null));
+                await ExplainAsync(c);
             }
         }
 
@@ -180,21 +183,7 @@ public static class BenchmarkHarness
         private async Task RawPageAsync(ListCase c)
         {
             await using var s = await TenantSession.BeginAsync(db, [Org.Id], Org.Id, Caller.Id, ct);
-            await using var cmd = s.Command("");
-            cmd.Parameters.AddWithValue("org", Org.Id);
-            cmd.Parameters.AddWithValue("user", Caller.Id);
-            var sql = new StringBuilder($"""
-                SELECT m.id, m.pfa_id, m.mirror_version, m.data || coalesce(d.changes, '{"{}"}'::jsonb), coalesce(d.state, 'pristine'), d.changes
-                FROM pfa_mirror m {MergedFields.DeltaJoin} WHERE m.organization_id = @org AND m.deleted_in_pems_at IS NULL
-                """);
-            c.Filter.AppendWhere(sql, cmd);
-            if (c.AfterPfaId is not null)
-            {
-                sql.Append(" AND m.pfa_id > @after_id");
-                cmd.Parameters.AddWithValue("after_id", c.AfterPfaId);
-            }
-            sql.Append(" ORDER BY m.pfa_id LIMIT 101");
-            cmd.CommandText = sql.ToString();
+            await using var cmd = PageCommand(s, c, "");
             await using (var r = await cmd.ExecuteReaderAsync(ct))
                 while (await r.ReadAsync(ct))
                 {
@@ -202,6 +191,49 @@ public static class BenchmarkHarness
                     if (!r.IsDBNull(5)) _ = r.GetString(5);
                 }
             await s.CommitAsync(ct);
+        }
+
+        /// <summary>The list page SQL as PfaStore.ListAsync builds it for sort by pfaId; <paramref name="count"/> gives the API's count query instead.</summary>
+        private NpgsqlCommand PageCommand(TenantSession s, ListCase c, string prefix, bool count = false)
+        {
+            var cmd = s.Command("");
+            cmd.Parameters.AddWithValue("org", Org.Id);
+            cmd.Parameters.AddWithValue("user", Caller.Id);
+            var join = count && !c.Filter.NeedsDelta ? "" : MergedFields.DeltaJoin;
+            var sql = new StringBuilder(prefix + (count ? "SELECT count(*) " : $"""
+                SELECT m.id, m.pfa_id, m.mirror_version, m.data || coalesce(d.changes, '{"{}"}'::jsonb), coalesce(d.state, 'pristine'), d.changes
+                """));
+            sql.Append($" FROM pfa_mirror m {join} WHERE m.organization_id = @org AND m.deleted_in_pems_at IS NULL");
+            c.Filter.AppendWhere(sql, cmd);
+            if (count)
+            {
+                cmd.CommandText = sql.ToString();
+                return cmd;
+            }
+            if (c.AfterPfaId is not null)
+            {
+                sql.Append(" AND m.pfa_id > @after_id");
+                cmd.Parameters.AddWithValue("after_id", c.AfterPfaId);
+            }
+            sql.Append(" ORDER BY m.pfa_id LIMIT 101");
+            cmd.CommandText = sql.ToString();
+            return cmd;
+        }
+
+        /// <summary>EXPLAIN ANALYZE of the page and of the count the API runs with it, kept in the report as the reason behind the figures.</summary>
+        private async Task ExplainAsync(ListCase c)
+        {
+            await using var s = await TenantSession.BeginAsync(db, [Org.Id], Org.Id, Caller.Id, ct);
+            var plan = new StringBuilder();
+            foreach (var count in new[] { false, true })
+            {
+                await using var cmd = PageCommand(s, c, "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ", count);
+                plan.AppendLine(count ? "-- count" : "-- page");
+                await using var r = await cmd.ExecuteReaderAsync(ct);
+                while (await r.ReadAsync(ct)) plan.AppendLine(r.GetString(0));
+            }
+            await s.CommitAsync(ct);
+            report.Plans[$"list {c.Name}"] = plan.ToString();
         }
 
         private int _rate = 1000;
@@ -262,7 +294,7 @@ public static class BenchmarkHarness
         }
 
         /// <summary>N users, each in its own organization slot, mixing list reads, KPI reads and single-line draft saves for a fixed time.</summary>
-        public async Task ConcurrencyAsync()
+        public async Task ConcurrencyAsync(TimeSpan think)
         {
             var users = data.Organizations.SelectMany(o => o.Users.Select(u => (Org: o, User: u)))
                 .OrderBy(x => x.User.Index).ThenBy(x => x.Org.Code).Take(options.ConcurrentUsers).ToList();
@@ -288,6 +320,7 @@ public static class BenchmarkHarness
                         else if (dice < 0.80) await Ok(await c.Http.GetAsync($"/api/orgs/{c.Org.Code}/kpis?includeDrafts=true", ct));
                         else await SaveOneAsync(c.Http, c.Org.Code, own[random.Next(own.Length)]);
                         mine.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+                        if (think > TimeSpan.Zero) await Task.Delay(think / 2 + TimeSpan.FromMilliseconds(random.Next((int)think.TotalMilliseconds)), ct);
                     }
                     catch (HttpRequestException e)
                     {
@@ -297,10 +330,11 @@ public static class BenchmarkHarness
             }, ct)));
             var seconds = deadline.Elapsed.TotalSeconds;
             var all = latencies.SelectMany(l => l).ToList();
-            var metric = Metric.Latency($"{clients.Count} concurrent users, mixed (45% list, 20% overlay filter, 15% KPI, 20% draft save)", all, errors.Sum(),
-                $"{seconds:F0} s");
+            var label = think > TimeSpan.Zero ? $"{think.TotalSeconds:0.#} s think time" : "no think time";
+            var metric = Metric.Latency($"{clients.Count} concurrent users, {label}", all, errors.Sum(),
+                $"{seconds:F0} s; 45% list, 20% overlay filter, 15% KPI, 20% draft save");
             report.Metrics.Add(metric);
-            report.Metrics.Add(new Metric($"{clients.Count} concurrent users: throughput", "req/s", Value: all.Count / seconds));
+            report.Metrics.Add(new Metric($"{clients.Count} concurrent users, {label}: throughput", "req/s", Value: all.Count / seconds));
             log($"  concurrency: {all.Count / seconds:F0} req/s, p95 {metric.P95:F1} ms, errors {metric.Errors}");
         }
 

@@ -18,6 +18,8 @@ public sealed record BenchmarkOptions
     public int BulkLines { get; init; } = 600;
     public int ConcurrentUsers { get; init; }
     public TimeSpan ConcurrencyDuration { get; init; }
+    /// <summary>Mean pause between a user's requests in the interactive concurrency run (uniform 0.5–1.5×).</summary>
+    public TimeSpan ThinkTime { get; init; } = TimeSpan.FromSeconds(1);
     public string OutputDirectory { get; init; } = "bench-results";
 
     public int RecordsPerOrganization => MirrorRecords / Organizations;
@@ -31,7 +33,8 @@ public sealed record BenchmarkOptions
         "quick" => new() { Preset = name, MirrorRecords = 100_000, Organizations = 20, Users = 200, OpenDeltas = 20_000,
             Warmup = 10, ReadIterations = 100, WriteIterations = 50, BulkIterations = 6, ConcurrentUsers = 50, ConcurrencyDuration = TimeSpan.FromSeconds(15) },
         "smoke" => new() { Preset = name, MirrorRecords = 5_000, Organizations = 2, Users = 10, OpenDeltas = 200,
-            Warmup = 1, ReadIterations = 3, WriteIterations = 3, BulkIterations = 2, ConcurrentUsers = 4, ConcurrencyDuration = TimeSpan.FromSeconds(2) },
+            Warmup = 1, ReadIterations = 3, WriteIterations = 3, BulkIterations = 2, ConcurrentUsers = 4, ConcurrencyDuration = TimeSpan.FromSeconds(2),
+            ThinkTime = TimeSpan.FromMilliseconds(100) },
         _ => throw new ArgumentException($"Unknown preset '{name}': full, quick or smoke."),
     };
 
@@ -41,6 +44,7 @@ public sealed record BenchmarkOptions
         var options = ForPreset(Arg("--preset") ?? "quick");
         if (Arg("--users") is { } users) options = options with { ConcurrentUsers = int.Parse(users) };
         if (Arg("--seconds") is { } seconds) options = options with { ConcurrencyDuration = TimeSpan.FromSeconds(int.Parse(seconds)) };
+        if (Arg("--think-ms") is { } think) options = options with { ThinkTime = TimeSpan.FromMilliseconds(int.Parse(think)) };
         if (Arg("--out") is { } output) options = options with { OutputDirectory = output };
         return options;
     }

@@ -39,6 +39,8 @@ public sealed class BenchmarkReport
     public required MachineInfo Machine { get; init; }
     public required DataSetInfo DataSet { get; init; }
     public List<Metric> Metrics { get; } = [];
+    /// <summary>EXPLAIN (ANALYZE, BUFFERS) of the list queries, by workload.</summary>
+    public Dictionary<string, string> Plans { get; } = [];
     public int Errors => Metrics.Sum(m => m.Errors);
 
     public Metric this[string name] => Metrics.Single(m => m.Name == name);
@@ -68,6 +70,14 @@ public sealed class BenchmarkReport
         }
         md.AppendLine();
         md.AppendLine("Latencies in ms (nearest-rank percentiles, after warm-up).");
+        foreach (var (name, plan) in Plans)
+        {
+            md.AppendLine();
+            md.AppendLine($"Plan of {name}:");
+            md.AppendLine("```");
+            md.Append(plan);
+            md.AppendLine("```");
+        }
         return md.ToString();
     }
 }

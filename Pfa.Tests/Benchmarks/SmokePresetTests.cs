@@ -36,9 +36,12 @@ public sealed class SmokePresetTests
             Assert.True(m.Samples > 0 && m.P50 > 0 && m.P95 >= m.P50 && m.P99 >= m.P95, $"{name}: {m}");
         }
         Assert.Equal(5, report.Metrics.Count(m => m.Name.EndsWith("API/raw p95 ratio", StringComparison.Ordinal) && m.Value > 0));
-        var concurrency = Assert.Single(report.Metrics, m => m.Name.StartsWith($"{options.ConcurrentUsers} concurrent users, mixed", StringComparison.Ordinal));
-        Assert.True(concurrency.Samples > 0);
-        Assert.Single(report.Metrics, m => m.Name == $"{options.ConcurrentUsers} concurrent users: throughput" && m.Value > 0);
+        foreach (var run in new[] { "no think time", "0.1 s think time" })
+        {
+            Assert.Single(report.Metrics, m => m.Name == $"{options.ConcurrentUsers} concurrent users, {run}" && m.Samples > 0);
+            Assert.Single(report.Metrics, m => m.Name == $"{options.ConcurrentUsers} concurrent users, {run}: throughput" && m.Value > 0);
+        }
+        Assert.Equal(5, report.Plans.Count);
         Assert.Single(report.Metrics, m => m.Name.StartsWith("sync floor: binary COPY", StringComparison.Ordinal) && m.Value > 0);
         Assert.Single(report.Metrics, m => m.Name.StartsWith("peak memory", StringComparison.Ordinal) && m.Value > 0);
         // The sync workloads are an explicit hook until the worker exists, never a made-up number.
