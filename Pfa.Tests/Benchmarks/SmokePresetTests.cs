@@ -1,0 +1,55 @@
+using Pfa.Benchmarks;
+
+namespace Pfa.Tests.Benchmarks;
+
+/// <summary>
+/// The benchmark harness cannot rot: its smoke preset runs in-process (own PostgreSQL, Redis and Kestrel API) and every
+/// figure must be present and error-free. Structure only; no timing is asserted.
+/// </summary>
+public sealed class SmokePresetTests
+{
+    [Fact]
+    public async Task Smoke_preset_measures_every_workload_without_errors()
+    {
+        var options = BenchmarkOptions.ForPreset("smoke");
+        var log = new List<string>();
+        var report = await BenchmarkHarness.RunAsync(options, log.Add, TestContext.Current.CancellationToken);
+
+        Assert.True(report.Errors == 0, string.Join('\n', log));
+        Assert.Equal(options.MirrorRecords, report.DataSet.MirrorRecords);
+        Assert.Contains(report.Metrics, m => m.Name.StartsWith("storage per mirror record", StringComparison.Ordinal)
+            && m.Note!.StartsWith($"{options.MirrorRecords:N0} rows", StringComparison.Ordinal));
+        Assert.Contains(report.Metrics, m => m.Name.StartsWith("storage per delta row", StringComparison.Ordinal)
+            && m.Note!.StartsWith($"{options.OpenDeltas:N0} rows", StringComparison.Ordinal));
+
+        string[] latencies =
+        [
+            .. new[] { "first page", "deep keyset page (90%)", "selective filter (area + plan-start month)",
+                       "filter on a draft-overlaid value (category)", "text search (merged manufacturer/model)" }
+                .SelectMany(c => new[] { $"list {c}: HTTP API", $"list {c}: raw SQL floor" }),
+            "KPI with my drafts, cold (cache miss)", "KPI with my drafts, warm (Redis hit)", "KPI group roll-up by category, cold",
+            "timeline bounds with my drafts, cold", "draft save (1 line)", "bulk shift of 600 lines", "commit of 600 lines",
+        ];
+        foreach (var name in latencies)
+        {
+            var m = Assert.Single(report.Metrics, m => m.Name == name);
+            Assert.True(m.Samples > 0 && m.P50 > 0 && m.P95 >= m.P50 && m.P99 >= m.P95, $"{name}: {m}");
+        }
+        Assert.Equal(5, report.Metrics.Count(m => m.Name.EndsWith("API/raw p95 ratio", StringComparison.Ordinal) && m.Value > 0));
+        foreach (var run in new[] { "no think time", "0.1 s think time" })
+        {
+            Assert.Single(report.Metrics, m => m.Name == $"{options.ConcurrentUsers} concurrent users, {run}" && m.Samples > 0);
+            Assert.Single(report.Metrics, m => m.Name == $"{options.ConcurrentUsers} concurrent users, {run}: throughput" && m.Value > 0);
+        }
+        Assert.Equal(5, report.Plans.Count);
+        Assert.Single(report.Metrics, m => m.Name.StartsWith("sync floor: binary COPY", StringComparison.Ordinal) && m.Value > 0);
+        Assert.Single(report.Metrics, m => m.Name.StartsWith("peak memory", StringComparison.Ordinal) && m.Value > 0);
+        // The sync workloads are an explicit hook until the worker exists, never a made-up number.
+        Assert.All(report.Metrics.Where(m => m.Pending), m => Assert.Null(m.Value));
+        Assert.Equal(3, report.Metrics.Count(m => m.Pending));
+
+        var json = System.Text.Json.Nodes.JsonNode.Parse(report.ToJson())!;
+        Assert.Equal(report.Metrics.Count, json["metrics"]!.AsArray().Count);
+        Assert.Contains("| metric |", report.ToMarkdown());
+    }
+}
