@@ -154,11 +154,13 @@ internal sealed class Orchestrator
             e.Data["dependency"] = dependency.Resource.Name;
             throw e;
         }
-        catch (DistributedApplicationException) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is DistributedApplicationException
+                                   || (e is OperationCanceledException && dependency.Ready.Exception?.InnerException is DistributedApplicationException))
         {
-            var e = new DistributedApplicationException($"Dependency '{dependency.Resource.Name}' failed to start.");
-            e.Data["dependency"] = dependency.Resource.Name;
-            throw e;
+            // The dependency really failed (its failure is recorded before the shutdown it triggers cancels this wait).
+            var failure = new DistributedApplicationException($"Dependency '{dependency.Resource.Name}' failed to start.");
+            failure.Data["dependency"] = dependency.Resource.Name;
+            throw failure;
         }
     }
 
