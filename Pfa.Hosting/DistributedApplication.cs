@@ -28,7 +28,7 @@ public sealed class DistributedApplication : IAsyncDisposable
 
     private DistributedApplication() { }
 
-    internal static DistributedApplication Captured(DistributedApplicationBuilder builder) => new() { IsCaptured = true };
+    internal static DistributedApplication Captured() => new() { IsCaptured = true };
 
     private bool IsCaptured { get; init; }
 

@@ -82,14 +82,12 @@ internal sealed class DistributedApplicationBuilder : IDistributedApplicationBui
 
     public IResourceBuilder<T> CreateResourceBuilder<T>(T resource) where T : IResource => new ResourceBuilder<T>(this, resource);
 
-    internal void RemoveResource(IResource resource) => _resources.Remove(resource);
-
     public DistributedApplication Build()
     {
         if (TestingHook.Current is { } hook && hook.Capture(this))
         {
             // Under the testing builder the entry point only describes the model; the test builds and starts it.
-            return DistributedApplication.Captured(this);
+            return DistributedApplication.Captured();
         }
         return new DistributedApplication(this);
     }

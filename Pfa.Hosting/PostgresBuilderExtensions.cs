@@ -54,13 +54,4 @@ public static class PostgresBuilderExtensions
         configure?.Invoke(adminBuilder);
         return builder;
     }
-
-    /// <summary>Pins the host port of the web admin.</summary>
-    public static IResourceBuilder<PgAdminResource> WithHostPort(this IResourceBuilder<PgAdminResource> builder, int port)
-    {
-        var old = builder.Resource.Annotations.OfType<EndpointAnnotation>().Single();
-        builder.Resource.Annotations.Remove(old);
-        builder.Resource.Annotations.Add(new EndpointAnnotation(old.Name, old.Scheme, port, old.TargetPort));
-        return builder;
-    }
 }

@@ -48,12 +48,6 @@ public static class ResourceBuilderExtensions
         return builder;
     }
 
-    public static IResourceBuilder<T> WithArgs<T>(this IResourceBuilder<T> builder, params string[] args) where T : IResource
-    {
-        builder.Resource.Annotations.Add(new CommandLineArgsAnnotation(args));
-        return builder;
-    }
-
     /// <summary>Healthy when <c>GET {path}</c> on the endpoint returns <paramref name="statusCode"/>.</summary>
     public static IResourceBuilder<T> WithHttpHealthCheck<T>(this IResourceBuilder<T> builder, string path = "/", int statusCode = 200, string? endpointName = null)
         where T : IResourceWithEndpoints
@@ -68,16 +62,6 @@ public static class ResourceBuilderExtensions
     public static IResourceBuilder<T> WithExternalHttpEndpoints<T>(this IResourceBuilder<T> builder) where T : IResourceWithEndpoints
     {
         foreach (var endpoint in builder.Resource.Annotations.OfType<EndpointAnnotation>().Where(e => e.IsHttp)) endpoint.IsExternal = true;
-        return builder;
-    }
-
-    public static IResourceBuilder<T> WithHttpEndpoint<T>(this IResourceBuilder<T> builder, int? port = null, int? targetPort = null, string name = "http") where T : IResourceWithEndpoints
-    {
-        if (builder.Resource.Annotations.OfType<EndpointAnnotation>().Any(e => e.Name == name))
-        {
-            throw new InvalidOperationException($"Endpoint '{name}' already exists on resource '{builder.Resource.Name}'.");
-        }
-        builder.Resource.Annotations.Add(new EndpointAnnotation(name, "http", port, targetPort));
         return builder;
     }
 

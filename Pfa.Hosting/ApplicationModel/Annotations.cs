@@ -42,8 +42,5 @@ public sealed record EnvironmentAnnotation(string Name, Func<string> Value) : IR
     public string? ManifestValue { get; init; }
 }
 
-/// <summary>Extra command-line arguments.</summary>
-public sealed record CommandLineArgsAnnotation(string[] Args) : IResourceAnnotation;
-
 /// <summary>The persistent data directory of a server (Aspire's data volume).</summary>
 public sealed record DataDirectoryAnnotation(string? Path) : IResourceAnnotation;

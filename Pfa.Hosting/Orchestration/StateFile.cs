@@ -3,22 +3,22 @@ using System.Text.Json;
 namespace Pfa.Hosting.Orchestration;
 
 /// <summary>
-/// Records the AppHost and every child it started (PID + kernel start time + how to stop it) in the data directory.
+/// Records every child the AppHost started (PID + kernel start time + how to stop it) in the data directory.
 /// If the AppHost is killed, the next start finds the orphans here and stops them before doing anything else.
 /// </summary>
 internal sealed class StateFile(string path)
 {
     public sealed record Entry(string Resource, int Pid, long StartTime, int[] StopSignals, double[] StopTimeoutsSeconds);
 
-    private sealed record State(int AppHostPid, long AppHostStartTime, List<Entry> Processes);
+    private sealed record State(List<Entry> Processes);
 
     private readonly Lock _gate = new();
     private FileStream? _lock;
-    private State _state = new(Environment.ProcessId, Native.ProcessStartTime(Environment.ProcessId) ?? 0, []);
+    private readonly State _state = new([]);
 
     public string Path { get; } = path;
 
-    /// <summary>Refuses to share a data directory with a live AppHost; stops processes a dead one left behind.</summary>
+    /// <summary>Locks the data directory against a second AppHost; stops processes a dead one left behind.</summary>
     public async Task<IReadOnlyList<string>> ClaimAsync()
     {
         var notices = new List<string>();
@@ -41,12 +41,6 @@ internal sealed class StateFile(string path)
 
             if (previous is not null)
             {
-                if (previous.AppHostPid != Environment.ProcessId && Native.IsAlive(previous.AppHostPid, previous.AppHostStartTime))
-                {
-                    throw new DistributedApplicationException(
-                        $"Another AppHost (PID {previous.AppHostPid}) is running with the data directory {System.IO.Path.GetDirectoryName(Path)}. " +
-                        "Stop it first (Ctrl+C in its terminal, or kill -TERM " + previous.AppHostPid + "), or give this one another AppHost:DataDirectory.");
-                }
                 foreach (var entry in previous.Processes)
                 {
                     if (!Native.IsAlive(entry.Pid, entry.StartTime)) continue;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Pfa.Hosting.ApplicationModel;
+using Pfa.Hosting.Orchestration;
 
 namespace Pfa.Hosting.Publishing;
 
@@ -214,7 +215,7 @@ public static partial class ManifestPublisher
                 case IResourceWithConnectionString source:
                     var connectionName = reference.ConnectionName ?? source.Name;
                     env[$"ConnectionStrings__{connectionName}"] = $"{{{source.Name}.connectionString}}";
-                    foreach (var (property, value) in ConnectionProperties(source)) env[$"{EncodeName(connectionName)}_{property}"] = value;
+                    foreach (var (property, value) in ConnectionProperties(source)) env[$"{ProjectEnvironment.EncodeName(connectionName)}_{property}"] = value;
                     break;
                 case ProjectResource target:
                     // Publish mode gives every HTTP project an http and an https binding (Aspire's default).
@@ -222,7 +223,7 @@ public static partial class ManifestPublisher
                     foreach (var scheme in new[] { "http", "https" })
                     {
                         var url = $"{{{target.Name}.bindings.{scheme}.url}}";
-                        env[$"{EncodeName(target.Name)}_{scheme.ToUpperInvariant()}"] = url;
+                        env[$"{ProjectEnvironment.EncodeName(target.Name)}_{scheme.ToUpperInvariant()}"] = url;
                         env[$"services__{target.Name}__{scheme}__0"] = url;
                     }
                     break;
@@ -353,13 +354,6 @@ public static partial class ManifestPublisher
         resource.Annotations.Any(a => a is AzurePostgresFlexibleServerAnnotation or AzureRedisAnnotation);
 
     private static string KeyVaultName(string ownerName) => $"{ownerName}-kv";
-
-    /// <summary>Aspire's EnvironmentVariableNameEncoder: upper case, non-alphanumerics → '_', leading digit prefixed.</summary>
-    private static string EncodeName(string name)
-    {
-        var chars = name.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_');
-        return (char.IsAsciiDigit(name[0]) ? "_" : "") + string.Concat(chars);
-    }
 
     /// <summary>Every <c>{resource.…}</c> placeholder whose resource is not in the manifest.</summary>
     public static IEnumerable<string> FindDanglingReferences(JsonObject manifest)

@@ -77,7 +77,7 @@ public sealed class AppHostProcessTests
             // What a crashed AppHost leaves behind: a state file naming a live child (here a stand-in process).
             var startTime = File.ReadAllText($"/proc/{stray.Id}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[19];
             await File.WriteAllTextAsync(Path.Combine(data, "apphost-state.json"),
-                $$"""{"AppHostPid":999999,"AppHostStartTime":1,"Processes":[{"Resource":"cache","Pid":{{stray.Id}},"StartTime":{{startTime}},"StopSignals":[15],"StopTimeoutsSeconds":[5]}]}""",
+                $$"""{"Processes":[{"Resource":"cache","Pid":{{stray.Id}},"StartTime":{{startTime}},"StopSignals":[15],"StopTimeoutsSeconds":[5]}]}""",
                 TestContext.Current.CancellationToken);
 
             await using var host = AppHostProcess.Start(data, ["--only", "cache"]);
