@@ -1,3 +1,4 @@
+using Pfa.Data.Queries;
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
@@ -92,9 +93,7 @@ public sealed class SyncRunner(
             long mirrorVersion;
             if (changed || recovered)
             {
-                await ExecAsync(lockConn, "REFRESH MATERIALIZED VIEW CONCURRENTLY pfa_kpi_groups; REFRESH MATERIALIZED VIEW CONCURRENTLY pfa_timeline_bounds", finishCt);
-                mirrorVersion = await ScalarAsync<long>(lockConn, "UPDATE organizations SET mirror_version = mirror_version + 1 WHERE id = @org RETURNING mirror_version",
-                    finishCt, ("org", organizationId));
+                mirrorVersion = await PfaStore.MirrorChangedAsync(db, organizationId, finishCt);
             }
             else mirrorVersion = await ScalarAsync<long>(lockConn, "SELECT mirror_version FROM organizations WHERE id = @org", finishCt, ("org", organizationId));
 

@@ -1,3 +1,4 @@
+using Pfa.Data.Queries;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -63,7 +64,8 @@ public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient pems, PemsRo
                 INSERT INTO sync_log (organization_id, direction, kind, status, started_at, records_total, inserted, updated, unchanged, deleted, errored, triggered_by)
                 VALUES (@org, 'write', 'writeback', 'running', now(), @n, 0, 0, 0, 0, 0, 'outbox') RETURNING id
                 """, ct, ("org", organizationId), ("n", claimed.Count));
-            int written = 0, conflicts = 0, retrying = 0, failed = 0, mirrorChanged = 0;
+            int written = 0, conflicts = 0, retrying = 0, failed = 0;
+            var refreshed = new List<MirrorRecord>();
             foreach (var item in claimed)
             {
                 using var span = SyncTelemetry.WriteBackSource.StartActivity("writeback.delta");
@@ -85,19 +87,22 @@ public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient pems, PemsRo
                     }
                     var typed = item.Changes.ToDictionary(c => c.Key, c => FromJson(c.Key, c.Value), StringComparer.Ordinal);
                     await pems.UpdateRecordAsync(organizationCode, item.PfaId, _write.ToUds(typed), ct);
-                    mirrorChanged += await RefreshLineAsync(organizationId, organizationCode, syncId, item.PfaId, ct);
+                    // PEMS has the write: record that first, so nothing after it can turn a done write into a failed or repeated one.
                     await FinishAsync(item.Id, item.ModificationId, "done", "synced", null, null, ct);
                     written++;
+                    refreshed.AddRange(await ReadLineAsync(organizationCode, item.PfaId, ct));
                 }
                 catch (PemsException e) when (IsTransient(e.Kind) && item.Attempts < MaxAttempts)
                 {
                     retrying++;
                     // Exponential back-off with jitter on top of the client's own quick retries: PEMS may be down for minutes.
                     var delay = TimeSpan.FromSeconds(Math.Min(3600, 30 * Math.Pow(2, item.Attempts - 1)) * (0.5 + Random.Shared.NextDouble() / 2));
-                    await Exec("UPDATE pfa_outbox SET status = 'pending', next_attempt_at = @at, last_error = @err WHERE id = @id", ct,
-                        ("id", item.Id), ("at", _time.GetUtcNow() + delay), ("err", e.PemsMessage ?? e.Message));
-                    await Exec("UPDATE pfa_modification SET state = 'queued', attempts = attempts + 1, last_error = @err, next_attempt_at = @at, updated_at = now() WHERE id = @id", ct,
-                        ("id", item.ModificationId), ("err", e.PemsMessage ?? e.Message), ("at", _time.GetUtcNow() + delay));
+                    // One statement, so the outbox row and the delta cannot disagree about the retry.
+                    await Exec("""
+                        WITH outbox AS (UPDATE pfa_outbox SET status = 'pending', next_attempt_at = @at, last_error = @err WHERE id = @id)
+                        UPDATE pfa_modification SET state = 'queued', attempts = attempts + 1, last_error = @err, next_attempt_at = @at, updated_at = now()
+                        WHERE id = @mid
+                        """, ct, ("id", item.Id), ("mid", item.ModificationId), ("at", _time.GetUtcNow() + delay), ("err", e.PemsMessage ?? e.Message));
                 }
                 catch (Exception e) when (e is PemsException or ArgumentException or FormatException or JsonException)
                 {
@@ -112,10 +117,11 @@ public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient pems, PemsRo
                 SyncTelemetry.WriteLatency.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
             }
 
-            if (mirrorChanged > 0)
+            // The written lines re-read from PEMS, upserted in one set-based batch exactly as the read sync would.
+            if (refreshed.Count > 0)
             {
-                await Exec("REFRESH MATERIALIZED VIEW CONCURRENTLY pfa_kpi_groups; REFRESH MATERIALIZED VIEW CONCURRENTLY pfa_timeline_bounds", CancellationToken.None);
-                await Exec("UPDATE organizations SET mirror_version = mirror_version + 1 WHERE id = @org", CancellationToken.None, ("org", organizationId));
+                var counts = await MirrorUpsert.UpsertBatchAsync(db, organizationId, syncId, stampSeen: false, refreshed, [], CancellationToken.None);
+                if (counts.Inserted + counts.Updated > 0) await PfaStore.MirrorChangedAsync(db, organizationId, CancellationToken.None);
             }
             await Exec("""
                 UPDATE sync_log SET status = 'completed', completed_at = now(), duration_ms = (extract(epoch FROM now() - started_at) * 1000)::bigint,
@@ -133,15 +139,23 @@ public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient pems, PemsRo
     private static bool IsTransient(PemsFailureKind kind) =>
         kind is PemsFailureKind.RateLimited or PemsFailureKind.ServerError or PemsFailureKind.Timeout or PemsFailureKind.Network or PemsFailureKind.MalformedResponse;
 
-    /// <summary>Re-reads one line from the grid and upserts it exactly as the read sync would (history, version, hash).</summary>
-    private async Task<int> RefreshLineAsync(Guid orgId, string orgCode, long syncId, string pfaId, CancellationToken ct)
+    /// <summary>
+    /// Re-reads one written line from the grid. Best effort: the write is already recorded as done, and the next read
+    /// sync brings the line in if this read fails.
+    /// </summary>
+    private async Task<IReadOnlyList<MirrorRecord>> ReadLineAsync(string orgCode, string pfaId, CancellationToken ct)
     {
-        var query = new GridQuery { Filters = [new() { AliasName = CupfagGrid.PfaId, Operator = "=", Value = pfaId }] };
-        var page = await pems.ReadGridPageAsync(orgCode, query, 0, ct);
-        var rows = page.Rows.Select(normalizer.Normalize).Where(n => n.IsValid && n.PfaId == pfaId).Select(MirrorRecord.From).ToList();
-        if (rows.Count == 0) return 0;
-        var counts = await MirrorUpsert.UpsertBatchAsync(db, orgId, syncId, stampSeen: false, rows, [], ct);
-        return counts.Inserted + counts.Updated;
+        try
+        {
+            var query = new GridQuery { Filters = [new() { AliasName = CupfagGrid.PfaId, Operator = "=", Value = pfaId }] };
+            var page = await pems.ReadGridPageAsync(orgCode, query, 0, ct);
+            return page.Rows.Select(normalizer.Normalize).Where(n => n.IsValid && n.PfaId == pfaId).Select(MirrorRecord.From).ToList();
+        }
+        catch (PemsException e)
+        {
+            logger.LogWarning("Re-reading {PfaId} ({Org}) after its write-back failed: {Message}; the next sync brings it in", pfaId, orgCode, e.PemsMessage ?? e.Message);
+            return [];
+        }
     }
 
     private async Task FinishAsync(long outboxId, Guid modificationId, string outboxStatus, string state, string? error, string[]? conflictFields, CancellationToken ct)

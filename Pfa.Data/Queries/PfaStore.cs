@@ -326,6 +326,18 @@ public static class PfaStore
             "REFRESH MATERIALIZED VIEW CONCURRENTLY pfa_kpi_groups; REFRESH MATERIALIZED VIEW CONCURRENTLY pfa_timeline_bounds;");
         await cmd.ExecuteNonQueryAsync(ct);
     }
+
+    /// <summary>
+    /// After the mirror changed: refresh the views, then bump the organization's mirror version. In that order, because
+    /// the API's KPI cache keys on the version: a reader must never see the new version with the old figures.
+    /// </summary>
+    public static async Task<long> MirrorChangedAsync(NpgsqlDataSource dataSource, Guid organizationId, CancellationToken ct)
+    {
+        await RefreshViewsAsync(dataSource, ct);
+        await using var cmd = dataSource.CreateCommand("UPDATE organizations SET mirror_version = mirror_version + 1 WHERE id = @org RETURNING mirror_version");
+        cmd.Parameters.AddWithValue("org", organizationId);
+        return (long)(await cmd.ExecuteScalarAsync(ct))!;
+    }
 }
 
 /// <summary>Opaque keyset cursor: the last row's sort value and PFA id, base64url JSON.</summary>
