@@ -63,6 +63,8 @@ public sealed class PlanBoardPermissionTests : BunitContext
     {
         var cut = RenderAs("Viewer", canEdit: false, canCommit: false);
         cut.WaitForElement("[data-testid=read-only]");
+        // The grid has drawn its rows, so an absent checkbox means "none offered", not "not rendered yet".
+        cut.WaitForAssertion(() => Assert.Contains("P-1", cut.Markup, StringComparison.Ordinal));
         Assert.Empty(cut.FindAll("[data-testid=command-deck]"));
         Assert.Empty(cut.FindAll("[data-testid=drafts-tray]"));
         Assert.Empty(cut.FindAll("[data-testid=drafts-commit]"));
@@ -76,6 +78,8 @@ public sealed class PlanBoardPermissionTests : BunitContext
     {
         var cut = RenderAs("Editor", canEdit: true, canCommit: false);
         cut.WaitForElement("[data-testid=command-deck]");
+        cut.WaitForAssertion(() => Assert.Contains("P-1", cut.Markup, StringComparison.Ordinal));
+        Assert.NotEmpty(cut.FindAll("[data-testid=pfa-grid] input[type=checkbox]"));
         Assert.Single(cut.FindAll("[data-testid=drafts-tray]"));
         Assert.Empty(cut.FindAll("[data-testid=drafts-commit]"));
         Assert.Empty(cut.FindAll("[data-testid=read-only]"));

@@ -13,19 +13,24 @@ public sealed class KeysetWindow<T>(Func<string?, int, CancellationToken, Task<(
     private string? _cursor;
     private bool _started;
     private int _generation;
+    private int _loadedGeneration;
 
-    public long Total { get; private set; }
-    public bool Exhausted => _started && _cursor is null;
-    public int Loaded => _rows.Count;
-    public int Fetches { get; private set; }
+    private long _total;
+    private int _fetches;
 
-    public void Reset()
-    {
-        Interlocked.Increment(ref _generation);
-        _gate.Wait();
-        try { _rows.Clear(); _cursor = null; _started = false; Total = 0; Fetches = 0; }
-        finally { _gate.Release(); }
-    }
+    // After a Reset the window reads as empty at once, even before the next fetch clears what it holds.
+    private bool Current => Volatile.Read(ref _generation) == _loadedGeneration;
+    private bool Done => _started && _cursor is null;
+    public long Total => Current ? _total : 0;
+    public bool Exhausted => Current && Done;
+    public int Loaded => Current ? _rows.Count : 0;
+    public int Fetches => Current ? _fetches : 0;
+
+    /// <summary>
+    /// Never blocks: it runs on the circuit's thread, which a fetch in flight needs to finish. The next
+    /// <see cref="GetRangeAsync"/> sees the new generation and starts over; a fetch in flight is discarded.
+    /// </summary>
+    public void Reset() => Interlocked.Increment(ref _generation);
 
     public async Task<(IReadOnlyList<T> Items, long Total)> GetRangeAsync(int start, int count, CancellationToken ct = default)
     {
@@ -33,7 +38,12 @@ public sealed class KeysetWindow<T>(Func<string?, int, CancellationToken, Task<(
         try
         {
             var generation = _generation;
-            while (_rows.Count < start + count && !Exhausted)
+            if (generation != _loadedGeneration)
+            {
+                _rows.Clear(); _cursor = null; _started = false; _total = 0; _fetches = 0;
+                _loadedGeneration = generation;
+            }
+            while (_rows.Count < start + count && !Done)
             {
                 var missing = start + count - _rows.Count;
                 var limit = Math.Clamp(missing, pageSize, maxPageSize);
@@ -42,13 +52,13 @@ public sealed class KeysetWindow<T>(Func<string?, int, CancellationToken, Task<(
                 _rows.AddRange(page.Items);
                 _cursor = page.NextCursor;
                 _started = true;
-                Total = page.Total;
-                Fetches++;
+                _total = page.Total;
+                _fetches++;
             }
-            if (Exhausted) Total = _rows.Count;
+            if (Done) _total = _rows.Count;
             var from = Math.Min(start, _rows.Count);
             var items = _rows.GetRange(from, Math.Min(count, _rows.Count - from));
-            return (items, Math.Max(Total, _rows.Count));
+            return (items, Math.Max(_total, _rows.Count));
         }
         finally { _gate.Release(); }
     }
