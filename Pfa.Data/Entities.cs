@@ -3,6 +3,13 @@ namespace Pfa.Data;
 /// <summary>Roles per organization membership (pfa-domain.md §1 role templates).</summary>
 public enum OrgRole { Viewer, Editor, PortfolioManager, BeoAnalyst, Admin }
 
+/// <summary>What each role may do: the one place both the API's checks and what <c>/me</c> reports come from.</summary>
+public static class OrgRoleRules
+{
+    public static bool CanEdit(this OrgRole role) => role is OrgRole.Editor or OrgRole.PortfolioManager or OrgRole.Admin;
+    public static bool CanCommit(this OrgRole role) => role is OrgRole.PortfolioManager or OrgRole.Admin;
+}
+
 /// <summary>Life of a delta. Open states (all but synced/failed) allow at most one row per user per record.</summary>
 public static class ModificationState
 {

@@ -32,7 +32,7 @@ public static class AuthApi
         if (string.IsNullOrEmpty(request.Password)) errors["password"] = ["Required."];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
-        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Username == request.Username.Trim().ToLower(), ct);
+        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Username == request.Username.Trim().ToLowerInvariant(), ct);
         // One answer for unknown user and wrong password.
         if (user is null || !user.IsActive || !Passwords.Verify(user.PasswordHash, request.Password))
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Invalid user name or password.");
@@ -50,7 +50,6 @@ public static class AuthApi
             .OrderBy(x => x.Code).ToListAsync(ct);
         return TypedResults.Ok(new MeResponse(user.Id, user.Username, user.DisplayName, user.Email,
             orgs.Select(o => new MembershipDto(o.Code, o.Name, o.Role,
-                o.Role is OrgRole.Editor or OrgRole.PortfolioManager or OrgRole.Admin,
-                o.Role is OrgRole.PortfolioManager or OrgRole.Admin)).ToList()));
+                o.Role.CanEdit(), o.Role.CanCommit())).ToList()));
     }
 }

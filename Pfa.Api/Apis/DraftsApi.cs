@@ -99,15 +99,17 @@ public static class DraftsApi
                 errors["end"] = ["End must be on or after start."]; break;
             case BulkKind.SetRate or BulkKind.SetPrice when request.Amount is null or < 0:
                 errors["amount"] = ["Zero or more."]; break;
-            case BulkKind.SetSource when !Enum.TryParse<PfaSource>(request.Value, true, out _):
+            case BulkKind.SetSource when Enum.TryParse<PfaSource>(request.Value, true, out var source):
+                op = op with { Text = source.ToString() }; break;
+            case BulkKind.SetSource:
                 errors["value"] = ["Rental or Purchase."]; break;
-            case BulkKind.SetDor when !Enum.TryParse<Dor>(request.Value, true, out _):
+            case BulkKind.SetDor when Enum.TryParse<Dor>(request.Value, true, out var dor):
+                op = op with { Text = dor.ToString() }; break;
+            case BulkKind.SetDor:
                 errors["value"] = ["BEO or PROJECT."]; break;
             case BulkKind.SetCategory when string.IsNullOrWhiteSpace(request.Value):
                 errors["value"] = ["A category code."]; break;
         }
-        if (request.Operation == BulkKind.SetSource && Enum.TryParse<PfaSource>(request.Value, true, out var src)) op = op with { Text = src.ToString() };
-        if (request.Operation == BulkKind.SetDor && Enum.TryParse<Dor>(request.Value, true, out var dor)) op = op with { Text = dor.ToString() };
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         var (ctx, problem) = await access.ResolveAsync(user, orgCode, Need.Edit, ct);
         if (ctx is null) return problem!;
@@ -121,9 +123,10 @@ public static class DraftsApi
         };
         await using var session = await access.BeginAsync(ctx, ct);
         var result = await BulkOps.ApplyAsync(session, selection, op, request.SessionId, ct);
-        if (result.Saved + result.Removed > 0) await PfaStore.BumpDraftVersionAsync(session, ct);
+        var changed = result.Saved + result.Removed > 0;
+        if (changed) await PfaStore.BumpDraftVersionAsync(session, ct);
         await session.CommitAsync(ct);
-        await events.PublishAsync(ctx.OrganizationCode, "drafts-saved", new { user = ctx.UserId, bulk = request.Operation.ToString(), result.Saved });
+        if (changed) await events.PublishAsync(ctx.OrganizationCode, "drafts-saved", new { user = ctx.UserId, bulk = request.Operation.ToString(), result.Saved });
         return TypedResults.Ok(new BulkResponse(result.Matched, result.Saved, result.Removed, result.Skipped));
     }
 

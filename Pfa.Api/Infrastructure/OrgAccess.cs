@@ -10,9 +10,9 @@ namespace Pfa.Api.Infrastructure;
 public sealed record OrgContext(Guid UserId, string UserName, Guid OrganizationId, string OrganizationCode, OrgRole Role,
     Guid[] MemberOrganizationIds, long MirrorVersion, long DraftVersion)
 {
-    public bool CanEdit => Role is OrgRole.Editor or OrgRole.PortfolioManager or OrgRole.Admin;
-    public bool CanCommit => Role is OrgRole.PortfolioManager or OrgRole.Admin;
-    public bool CanTriggerSync => Role is OrgRole.PortfolioManager or OrgRole.Admin;
+    public bool CanEdit => Role.CanEdit();
+    public bool CanCommit => Role.CanCommit();
+    public bool CanTriggerSync => Role.CanCommit();
 }
 
 public enum Need { Read, Edit, Commit, Sync }

@@ -4,6 +4,6 @@ namespace Pfa.Web.Components.Plan;
 public sealed record PlanFilterOptions(IReadOnlyList<string> Classes, IReadOnlyList<string> Categories, IReadOnlyList<string> AreaSilos)
 {
     public static readonly PlanFilterOptions Empty = new([], [], []);
-    public static readonly string[] Sources = ["Rental", "Purchase"];
-    public static readonly string[] Dors = ["BEO", "PROJECT"];
+    public static readonly string[] Sources = Enum.GetNames<Pfa.Domain.PfaSource>();
+    public static readonly string[] Dors = Enum.GetNames<Pfa.Domain.Dor>();
 }
