@@ -52,9 +52,7 @@ public static class ResourceBuilderExtensions
     public static IResourceBuilder<T> WithHttpHealthCheck<T>(this IResourceBuilder<T> builder, string path = "/", int statusCode = 200, string? endpointName = null)
         where T : IResourceWithEndpoints
     {
-        var endpoint = endpointName ?? builder.Resource.Annotations.OfType<EndpointAnnotation>().OrderByDescending(e => e.Scheme == "https").FirstOrDefault(e => e.IsHttp)?.Name
-            ?? throw new InvalidOperationException($"Resource '{builder.Resource.Name}' has no http endpoint for a health check.");
-        builder.Resource.Annotations.Add(new HttpHealthCheckAnnotation(path, statusCode, endpoint));
+        builder.Resource.Annotations.Add(new HttpHealthCheckAnnotation(path, statusCode, endpointName));
         return builder;
     }
 

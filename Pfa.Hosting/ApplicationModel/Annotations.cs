@@ -32,8 +32,23 @@ public sealed record ReferenceAnnotation(IResource Target, string? ConnectionNam
 /// <summary><c>WaitFor(dependency)</c>: do not start until the dependency is running and healthy.</summary>
 public sealed record WaitAnnotation(IResource Dependency) : IResourceAnnotation;
 
-/// <summary><c>WithHttpHealthCheck(path)</c>: healthy when GET path on the endpoint answers the status code.</summary>
-public sealed record HttpHealthCheckAnnotation(string Path, int StatusCode, string EndpointName) : IResourceAnnotation;
+/// <summary>
+/// <c>WithHttpHealthCheck(path)</c>: healthy when GET path on the endpoint answers the status code. Without an endpoint
+/// name the https endpoint, else the http one, is chosen when the check runs: the model is described before a partial
+/// run or a copied AppHost knows every project's endpoints.
+/// </summary>
+public sealed record HttpHealthCheckAnnotation(string Path, int StatusCode, string? EndpointName) : IResourceAnnotation
+{
+    public EndpointAnnotation ResolveEndpoint(IResource resource)
+    {
+        var endpoints = resource.Annotations.OfType<EndpointAnnotation>().ToList();
+        return (EndpointName is null
+                   ? endpoints.OrderByDescending(e => e.Scheme == "https").FirstOrDefault(e => e.IsHttp)
+                   : endpoints.FirstOrDefault(e => e.Name == EndpointName))
+               ?? throw new DistributedApplicationException(
+                   $"Resource '{resource.Name}' has no {EndpointName ?? "http"} endpoint for its health check (check the applicationUrl of its launch profile).");
+    }
+}
 
 /// <summary>Environment variables added by the app model author (values resolved at start).</summary>
 public sealed record EnvironmentAnnotation(string Name, Func<string> Value) : IResourceAnnotation

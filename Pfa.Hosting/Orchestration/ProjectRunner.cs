@@ -30,6 +30,7 @@ internal sealed class ProjectRunner(ProjectResource project, RunContext context)
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         var assembly = FindAssembly();
+        project.Annotations.OfType<HttpHealthCheckAnnotation>().FirstOrDefault()?.ResolveEndpoint(project); // fail before launching, not at the first probe
         foreach (var endpoint in project.Endpoints) EnsurePortFree(endpoint);
         var environment = ProjectEnvironment.Build(project, InheritedEnvironment(), Context.Configuration, Context.EnvironmentName);
         Launch(new ProcessLaunch(DotnetHost(), [assembly], project.ProjectDirectory)
@@ -44,7 +45,7 @@ internal sealed class ProjectRunner(ProjectResource project, RunContext context)
     {
         var check = project.Annotations.OfType<HttpHealthCheckAnnotation>().FirstOrDefault();
         if (check is null) return Task.FromResult<string?>(null);
-        var endpoint = project.GetEndpoint(check.EndpointName);
+        var endpoint = check.ResolveEndpoint(project);
         return HttpProbe.CheckAsync($"{endpoint.Scheme}://127.0.0.1:{endpoint.RequirePort()}{check.Path}", check.StatusCode, cancellationToken);
     }
 
