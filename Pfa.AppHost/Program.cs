@@ -28,7 +28,7 @@ var api = builder.AddProject<Projects.Pfa_Api>(PfaResources.Api)
     .WithReference(pfadb).WaitFor(pfadb)
     .WithReference(cache).WaitFor(cache)
     .WithEnvironment("Jwt__Key", jwtKey)
-    // azd creates no schema: the API migrates on start (EF takes a lock, so replicas do not race).
+    // azd creates no schema: the API migrates on start (under an advisory lock, so replicas do not race).
     .WithEnvironment("Database__MigrateOnStartup", "true")
     .WithHttpHealthCheck("/health");
 

@@ -25,7 +25,7 @@ public sealed class SchemaGuard(NpgsqlDataSource db, IServiceProvider services, 
             return false;
         }
         await using var scope = services.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<PfaDbContext>().Database.MigrateAsync(ct);
+        await scope.ServiceProvider.GetRequiredService<PfaDbContext>().MigrateSeriallyAsync(ct);
         logger.LogInformation("Schema was missing; applied migrations (Development)");
         return _ready = true;
     }

@@ -10,7 +10,7 @@ public static class Startup
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PfaDbContext>();
         var logger = scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger("Pfa.Migrations");
-        await db.Database.MigrateAsync();
+        await db.MigrateSeriallyAsync();
         logger.LogInformation("Database migrated");
         if (seedDemo) await SeedDemoAsync(db, scope.ServiceProvider.GetRequiredService<IConfiguration>(), logger);
     }
