@@ -89,6 +89,7 @@ public static class Extensions
         app.MapPfaApi();
         app.MapDraftsApi();
         app.MapKpiApi();
+        app.MapPortfolioApi();
         app.MapConflictsApi();
         app.MapSyncApi();
         app.MapExportApi();

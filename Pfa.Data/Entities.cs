@@ -8,6 +8,8 @@ public static class OrgRoleRules
 {
     public static bool CanEdit(this OrgRole role) => role is OrgRole.Editor or OrgRole.PortfolioManager or OrgRole.Admin;
     public static bool CanCommit(this OrgRole role) => role is OrgRole.PortfolioManager or OrgRole.Admin;
+    /// <summary>The BEO analysts' cross-organization portfolio (read-only, committed figures): perm_ViewAllOrgs of the original.</summary>
+    public static bool CanViewAllOrganizations(this OrgRole role) => role is OrgRole.BeoAnalyst or OrgRole.Admin;
 }
 
 /// <summary>Life of a delta. Open states (all but synced/failed) allow at most one row per user per record.</summary>

@@ -10,7 +10,8 @@ namespace Pfa.Api.Apis;
 public sealed record LoginRequest([property: Description("User name")] string Username, string Password);
 public sealed record LoginResponse(string AccessToken, string TokenType, DateTimeOffset ExpiresAt);
 public sealed record MembershipDto(string Code, string Name, OrgRole Role, bool CanEdit, bool CanCommit);
-public sealed record MeResponse(Guid Id, string Username, string DisplayName, string? Email, IReadOnlyList<MembershipDto> Organizations);
+public sealed record MeResponse(Guid Id, string Username, string DisplayName, string? Email, IReadOnlyList<MembershipDto> Organizations,
+    bool CanViewPortfolio);
 
 public static class AuthApi
 {
@@ -50,6 +51,7 @@ public static class AuthApi
             .OrderBy(x => x.Code).ToListAsync(ct);
         return TypedResults.Ok(new MeResponse(user.Id, user.Username, user.DisplayName, user.Email,
             orgs.Select(o => new MembershipDto(o.Code, o.Name, o.Role,
-                o.Role.CanEdit(), o.Role.CanCommit())).ToList()));
+                o.Role.CanEdit(), o.Role.CanCommit())).ToList(),
+            orgs.Any(o => o.Role.CanViewAllOrganizations())));
     }
 }
