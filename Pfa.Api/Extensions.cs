@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json.Serialization;
 using System.Threading.RateLimiting;
@@ -44,15 +45,34 @@ public static class Extensions
         });
         builder.Services.AddAuthorization();
 
-        // Per-user (or per-IP when anonymous) fixed window; the login route shares it, which also slows password guessing.
-        var permits = builder.Configuration.GetValue("RateLimit:PermitsPerMinute", 600);
+        // Per user (per IP when anonymous) token bucket: a grid scrolled fast bursts, a script hammering the API does not
+        // get past the sustained rate. The login route shares the anonymous bucket, which also slows password guessing.
+        var limits = builder.Configuration.GetSection("RateLimit");
+        var perMinute = Math.Max(1, limits.GetValue("PermitsPerMinute", 1200));
+        var perSecond = Math.Max(1, perMinute / 60);
+        var burst = Math.Max(perSecond, limits.GetValue("Burst", 200));
         builder.Services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
-                RateLimitPartition.GetFixedWindowLimiter(
+                RateLimitPartition.GetTokenBucketLimiter(
                     http.User.FindFirstValue("sub") ?? http.Connection.RemoteIpAddress?.ToString() ?? "anonymous",
-                    _ => new FixedWindowRateLimiterOptions { PermitLimit = permits, Window = TimeSpan.FromMinutes(1) }));
+                    _ => new TokenBucketRateLimiterOptions
+                    {
+                        TokenLimit = burst, TokensPerPeriod = perSecond, ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                        QueueLimit = 0, AutoReplenishment = true,
+                    }));
+            o.OnRejected = async (context, ct) =>
+            {
+                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+                context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = context.HttpContext,
+                    ProblemDetails = { Status = StatusCodes.Status429TooManyRequests, Title = "Too many requests.",
+                        Detail = $"Slow down: retry in {Math.Ceiling(retryAfter.TotalSeconds)} s." },
+                });
+            };
         });
 
         builder.Services.AddScoped<OrgAccess>();
