@@ -6,7 +6,8 @@ namespace Pfa.Web.Api;
 
 public sealed record LoginResult(string AccessToken, string TokenType, DateTimeOffset ExpiresAt);
 public sealed record Membership(string Code, string Name, string Role, bool CanEdit, bool CanCommit);
-public sealed record MeResult(Guid Id, string Username, string DisplayName, string? Email, IReadOnlyList<Membership> Organizations);
+public sealed record MeResult(Guid Id, string Username, string DisplayName, string? Email, IReadOnlyList<Membership> Organizations,
+    bool CanViewPortfolio = false);
 
 public sealed record PfaRow(string PfaId, string DraftState, string[] ChangedFields, PfaRecord Record)
 {

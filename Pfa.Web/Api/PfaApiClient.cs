@@ -12,7 +12,7 @@ namespace Pfa.Web.Api;
 /// Typed client of Pfa.Api (base address <c>https+http://api</c>, resolved by service discovery).
 /// The bearer token comes from the signed-in user's server-side ticket; it never reaches the browser.
 /// </summary>
-public sealed class PfaApiClient(HttpClient http, AuthenticationStateProvider? auth = null)
+public sealed partial class PfaApiClient(HttpClient http, AuthenticationStateProvider? auth = null)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 

@@ -9,6 +9,8 @@ public static class PfaClaims
     /// <summary>The API bearer token. Lives in the server-side ticket store; the cookie carries only a key.</summary>
     public const string AccessToken = "pfa:access_token";
     public const string Memberships = "pfa:memberships";
+    /// <summary>Present when the user may open the cross-organization portfolio (BEO analysts, admins).</summary>
+    public const string Portfolio = "pfa:portfolio";
 
     public static ClaimsPrincipal Create(MeResult me, LoginResult login)
     {
@@ -20,6 +22,7 @@ public static class PfaClaims
             new Claim(AccessToken, login.AccessToken),
             new Claim(Memberships, JsonSerializer.Serialize(me.Organizations, PfaApiClient.Json)),
         ], "pfa-cookie");
+        if (me.CanViewPortfolio) identity.AddClaim(new Claim(Portfolio, "true"));
         return new ClaimsPrincipal(identity);
     }
 
@@ -27,6 +30,8 @@ public static class PfaClaims
         user.FindFirst(Memberships)?.Value is { } json
             ? JsonSerializer.Deserialize<List<Membership>>(json, PfaApiClient.Json) ?? []
             : [];
+
+    public static bool CanViewPortfolio(this ClaimsPrincipal user) => user.HasClaim(Portfolio, "true");
 
     public static string DisplayName(this ClaimsPrincipal user) =>
         user.FindFirst("display_name")?.Value ?? user.Identity?.Name ?? "";
