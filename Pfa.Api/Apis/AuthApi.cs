@@ -17,7 +17,8 @@ public static class AuthApi
 {
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api").WithTags("Auth").ProducesProblem(StatusCodes.Status401Unauthorized);
+        var group = app.MapGroup("/api").WithTags("Auth")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status429TooManyRequests);
         group.MapPost("/auth/login", Login).AllowAnonymous()
             .WithSummary("Exchange user name and password for a bearer token.");
         group.MapGet("/me", Me).RequireAuthorization()
