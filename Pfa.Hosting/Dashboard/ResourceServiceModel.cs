@@ -67,7 +67,11 @@ internal sealed class ResourceServiceModel
         runner.LaunchEnvironment
             .Where(kv => !_inherited.TryGetValue(kv.Key, out var inherited) || inherited != kv.Value)
             .OrderBy(kv => kv.Key, StringComparer.OrdinalIgnoreCase)
-            .Select(kv => _masker.Mask(kv.Key, kv.Value) is var (value, secret) ? new EnvironmentVariableDto(kv.Key, value, secret) : null!)
+            .Select(kv =>
+            {
+                var (value, secret) = _masker.Mask(kv.Key, kv.Value);
+                return new EnvironmentVariableDto(kv.Key, value, secret);
+            })
             .ToList();
 
     private static List<ResourceCommandDto> Commands(ResourceRunner runner, string state, bool running)

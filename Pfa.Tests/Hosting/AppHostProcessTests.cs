@@ -28,6 +28,8 @@ public sealed class AppHostProcessTests
             await using var host = AppHostProcess.Start(data, [], environment: new Dictionary<string, string>
             {
                 ["AppHost__Dashboard__ProjectPath"] = new Projects.Pfa_PemsSimulator().ProjectPath,
+                // The stand-in does not listen for OTLP; exporters with nowhere to send would outlast their stop signal.
+                ["OTEL_SDK_DISABLED"] = "true",
             });
             await host.WaitUntilReadyAsync();
             var children = AppHostProcess.ChildPids(data);
@@ -44,6 +46,7 @@ public sealed class AppHostProcessTests
             var output = host.Output;
             Assert.True(output.IndexOf("web        | [apphost] Stopped", StringComparison.Ordinal) < output.IndexOf("api        | [apphost] Stopped", StringComparison.Ordinal));
             Assert.True(output.IndexOf("api        | [apphost] Stopped", StringComparison.Ordinal) < output.IndexOf("received fast shutdown request", StringComparison.Ordinal));
+            Assert.DoesNotContain("sending SIGKILL", output, StringComparison.Ordinal); // every child stopped on its first signal
             // The dashboard goes last: it sees every other resource stop.
             Assert.True(output.IndexOf("database system is shut down", StringComparison.Ordinal) < output.IndexOf("dashboard  | [apphost] Stopped", StringComparison.Ordinal));
         }

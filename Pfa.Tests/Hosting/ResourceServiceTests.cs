@@ -20,13 +20,28 @@ public sealed class DashboardAppFixture : IAsyncLifetime
 {
     public DistributedApplication App { get; private set; } = null!;
 
-    public async ValueTask InitializeAsync() =>
-        App = await DistributedApplicationTestingBuilder.StartAsync<Projects.Pfa_AppHost>(o =>
+    public async ValueTask InitializeAsync()
+    {
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Pfa_AppHost>(configure: o =>
         {
             o.DashboardEnabled = true;
             o.OnlyResources = [PfaResources.Api, PfaResources.PemsSimulator];
             o.ConfigurationOverrides["AppHost:Dashboard:ProjectPath"] = new Projects.Pfa_PemsSimulator().ProjectPath;
-        }, TestContext.Current.CancellationToken);
+        });
+        // The stand-in does not listen for OTLP, and exporters with nowhere to send take their whole stop timeout:
+        // the variables are still injected (and checked below), the SDK just stays off.
+        foreach (var project in builder.Resources.OfType<ProjectResource>()) builder.CreateResourceBuilder(project).WithEnvironment("OTEL_SDK_DISABLED", "true");
+        App = builder.Build();
+        try
+        {
+            await App.StartAsync(TestContext.Current.CancellationToken);
+        }
+        catch
+        {
+            await App.DisposeAsync(); // the resource service and ephemeral data go too
+            throw;
+        }
+    }
 
     public async ValueTask DisposeAsync() => await App.DisposeAsync();
 
