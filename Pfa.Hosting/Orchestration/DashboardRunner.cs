@@ -13,6 +13,9 @@ internal sealed class DashboardRunner(DashboardResource dashboard, RunContext co
 
     public override bool IsOptional => true;
 
+    /// <summary>Stopping the dashboard from itself would leave nothing to start it again with.</summary>
+    public override bool SupportsCommands => false;
+
     public override IReadOnlyList<string> Urls => dashboard.Annotations.OfType<EndpointAnnotation>().Select(e => e.Url).ToList();
 
     public override string HealthCheckName => "GET /health";

@@ -350,7 +350,7 @@ internal sealed class Orchestrator
     public async Task<ResourceCommandResult> ExecuteCommandAsync(ResourceRunner runner, string command)
     {
         var name = runner.Resource.Name;
-        if (!runner.SupportsCommands) throw new ResourceCommandException($"'{name}' has no process of its own; use the commands of the resource it lives in.");
+        if (!runner.SupportsCommands) throw new ResourceCommandException($"'{name}' offers no commands (a database lives in its server's process; the dashboard cannot stop itself).");
         if (command is not (ResourceCommands.Stop or ResourceCommands.Start or ResourceCommands.Restart))
         {
             throw new ResourceCommandException($"Unknown command '{command}'; use {ResourceCommands.Stop}, {ResourceCommands.Start} or {ResourceCommands.Restart}.");

@@ -44,7 +44,7 @@ internal abstract class ResourceRunner(IResource resource, RunContext context)
     /// <summary>A resource the application can run without (the dashboard): its failure is reported, not fatal.</summary>
     public virtual bool IsOptional => false;
 
-    /// <summary>Whether stop/start/restart apply (a database inside its server has no process of its own).</summary>
+    /// <summary>Whether stop/start/restart apply (not to a database inside its server, nor to the dashboard itself).</summary>
     public virtual bool SupportsCommands => true;
 
     /// <summary>What the health check is called in the dashboard's health reports.</summary>
