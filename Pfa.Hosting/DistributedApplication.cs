@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Configuration.UserSecrets;
 using Pfa.Hosting.ApplicationModel;
+using Pfa.Hosting.Dashboard;
 using Pfa.Hosting.Orchestration;
 
 namespace Pfa.Hosting;
@@ -16,6 +17,7 @@ public sealed class DistributedApplication : IAsyncDisposable
     private readonly Orchestrator? _orchestrator;
     private readonly ConsoleWriter? _console;
     private readonly List<IResource> _selected = [];
+    private ResourceService? _resourceService;
     private int _disposed;
 
     public static IDistributedApplicationBuilder CreateBuilder(string[] args) => CreateBuilder(new DistributedApplicationOptions { Args = args });
@@ -39,6 +41,9 @@ public sealed class DistributedApplication : IAsyncDisposable
         if (builder.ExecutionContext.IsPublishMode) return;
 
         DataDirectory = ResolveDataDirectory(builder);
+        Dashboard = DashboardSettings.Resolve(builder.Configuration, Options, builder.AppHostDirectory);
+        // The dashboard is added here, not by Program.cs: run mode only, never in the manifest, first to start.
+        if (Dashboard.Resource is { } dashboard) _selected.Add(dashboard);
         _selected.AddRange(SelectResources(builder.Resources, Options.OnlyResources).Where(r => r is not ParameterResource));
         AllocatePorts(builder);
         var parameters = builder.Resources.OfType<ParameterResource>();
@@ -55,6 +60,10 @@ public sealed class DistributedApplication : IAsyncDisposable
             StateFile = new StateFile(Path.Combine(DataDirectory, "apphost-state.json")),
             BuildConfiguration = Options.AppHostAssembly!.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug",
             RunnerOf = r => _orchestrator!.RunnerOf(r),
+            Otlp = Dashboard.Resource is { } d
+                ? new OtlpTarget(d.Endpoint(DashboardResource.OtlpGrpcEndpointName).Url, d.Endpoint(DashboardResource.OtlpHttpEndpointName).Url, Dashboard.OtlpApiKey)
+                : OtlpTarget.FromConfiguration(builder.Configuration),
+            Dashboard = Dashboard,
         };
         _orchestrator = new Orchestrator(_selected, context, ResourceNotifications, _console);
     }
@@ -65,6 +74,9 @@ public sealed class DistributedApplication : IAsyncDisposable
     public string DataDirectory { get; } = "";
 
     public ResourceNotificationService ResourceNotifications { get; } = new();
+
+    /// <summary>The dashboard and resource service of this run (URLs and the keys they require).</summary>
+    public DashboardSettings Dashboard { get; } = new();
 
     public IReadOnlyList<IResource> Resources => _selected;
 
@@ -85,6 +97,7 @@ public sealed class DistributedApplication : IAsyncDisposable
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
 
         _console?.WriteBlock($"PFA AppHost ({_builder.EnvironmentName}) — data directory {DataDirectory}");
+        if (Dashboard.LoginUrl is { } login) _console?.WriteBlock($"Dashboard: {login}", ConsoleColor.Cyan);
         using var table = _console is null ? null : new ResourceTablePrinter(ResourceNotifications, _console, _selected.Select(r => r.Name).ToList());
         try
         {
@@ -108,10 +121,23 @@ public sealed class DistributedApplication : IAsyncDisposable
     }
 
     /// <summary>Starts every resource; returns when all are running, healthy and ready. On failure everything is stopped and the error names the resource.</summary>
-    public Task StartAsync(CancellationToken cancellationToken = default) =>
-        _orchestrator?.StartAsync(cancellationToken) ?? throw new InvalidOperationException("A publishing application cannot be started.");
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (_orchestrator is null) throw new InvalidOperationException("A publishing application cannot be started.");
+        // Up before the dashboard is launched: it connects right away.
+        if (Dashboard.Enabled) _resourceService ??= await ResourceService.StartAsync(Dashboard, new ResourceServiceModel(_orchestrator, ResourceNotifications, _selected, _builder!.Resources.OfType<ParameterResource>(), Dashboard), cancellationToken).ConfigureAwait(false);
+        await _orchestrator.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
 
-    public Task StopAsync() => _orchestrator?.StopAsync() ?? Task.CompletedTask;
+    public async Task StopAsync()
+    {
+        if (_orchestrator is not null) await _orchestrator.StopAsync().ConfigureAwait(false);
+        if (_resourceService is { } service)
+        {
+            _resourceService = null;
+            await service.DisposeAsync().ConfigureAwait(false);
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -169,7 +195,9 @@ public sealed class DistributedApplication : IAsyncDisposable
             var first = true;
             foreach (var endpoint in resource.Annotations.OfType<EndpointAnnotation>())
             {
-                var configured = first && int.TryParse(builder.Configuration[$"AppHost:Ports:{resource.Name}"], out var p) ? p : (int?)null;
+                // AppHost:Ports:<resource> sets the first endpoint, AppHost:Ports:<resource>-<endpoint> any other (dashboard-otlp-grpc).
+                var key = first ? $"AppHost:Ports:{resource.Name}" : $"AppHost:Ports:{resource.Name}-{endpoint.Name}";
+                var configured = int.TryParse(builder.Configuration[key], out var p) ? p : (int?)null;
                 endpoint.AllocatedPort = Options.RandomizePorts ? PortAllocator.GetFreePort() : configured ?? endpoint.Port ?? PortAllocator.GetFreePort();
                 first = false;
             }

@@ -104,6 +104,7 @@ internal sealed class DistributedApplicationBuilder : IDistributedApplicationBui
             Options.WaitTimeout = timeout;
         }
         if (bool.TryParse(Configuration["AppHost:RandomizePorts"], out var randomize) && randomize) Options.RandomizePorts = true;
+        if (Options.DashboardEnabled is null && bool.TryParse(Configuration["AppHost:Dashboard:Enabled"], out var dashboard)) Options.DashboardEnabled = dashboard;
     }
 }
 

@@ -32,6 +32,9 @@ public sealed class DistributedApplicationOptions
     /// <summary>Started by the testing builder: parameters live in the data directory, never in the developer's user secrets.</summary>
     public bool IsTesting { get; set; }
 
+    /// <summary>Launch the dashboard and host its resource service (run mode); null: <c>AppHost:Dashboard:Enabled</c>, default on.</summary>
+    public bool? DashboardEnabled { get; set; }
+
     /// <summary>Configuration overriding everything else (tests).</summary>
     public IDictionary<string, string?> ConfigurationOverrides { get; } = new Dictionary<string, string?>();
 

@@ -8,6 +8,8 @@ internal sealed class DatabaseRunner(PostgresDatabaseResource database, RunConte
 {
     private PostgresRunner ServerRunner => (PostgresRunner)Context.RunnerOf(database.Server);
 
+    public override bool SupportsCommands => false;
+
     public override IReadOnlyList<string> Urls => [$"tcp://localhost:{database.Server.PrimaryEndpoint.RequirePort()}/{database.DatabaseName}"];
 
     public override async Task StartAsync(CancellationToken cancellationToken)

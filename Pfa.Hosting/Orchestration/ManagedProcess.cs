@@ -69,6 +69,9 @@ internal sealed class ManagedProcess
     public long StartTime { get; private set; }
     public Task<int> Exited => _exited.Task;
     public bool HasExited => _exited.Task.IsCompleted;
+
+    /// <summary>The AppHost asked it to stop: its exit is expected, not a crash.</summary>
+    public bool StopRequested { get; private set; }
     public IReadOnlyList<(int Signal, TimeSpan Timeout)> StopSequence => _launch.StopSequence;
 
     public static ManagedProcess Start(ProcessLaunch launch, ResourceLog log)
@@ -118,6 +121,7 @@ internal sealed class ManagedProcess
     /// <summary>Stops the process with its signal sequence; returns the exit code (or null if it would not die).</summary>
     public async Task<int?> StopAsync()
     {
+        StopRequested = true;
         foreach (var (signal, timeout) in _launch.StopSequence)
         {
             if (HasExited) break;

@@ -20,6 +20,7 @@ internal sealed class Orchestrator
     private readonly List<Task> _running = [];
     private readonly TimeSpan _waitTimeout;
     private int _stopping;
+    private int _startCompleted;
     private bool _started;
 
     public Orchestrator(IReadOnlyList<IResource> resources, RunContext context, ResourceNotificationService notifications, ConsoleWriter? console)
@@ -43,6 +44,7 @@ internal sealed class Orchestrator
         RedisResource redis => new RedisRunner(redis, _context),
         PgAdminResource admin => new PgAdminRunner(admin, _context),
         ProjectResource project => new ProjectRunner(project, _context),
+        DashboardResource dashboard => new DashboardRunner(dashboard, _context),
         _ => throw new NotSupportedException($"Run mode cannot start {resource}."),
     };
 
@@ -50,9 +52,11 @@ internal sealed class Orchestrator
     internal static IEnumerable<IResource> StartDependencies(IResource resource) =>
         resource.WaitDependencies().Concat(resource is IResourceWithParent child ? [child.Parent] : []).Distinct();
 
-    /// <summary>Who uses <paramref name="resource"/> and must therefore stop before it.</summary>
+    /// <summary>Who uses <paramref name="resource"/> and must therefore stop before it (everything uses the dashboard: it sees the shutdown).</summary>
     private IEnumerable<IResource> Dependents(IResource resource) =>
-        _resources.Where(r => StartDependencies(r).Contains(resource) || r.ReferencedResources().Contains(resource));
+        resource is DashboardResource
+            ? _resources.Where(r => r != resource)
+            : _resources.Where(r => StartDependencies(r).Contains(resource) || r.ReferencedResources().Contains(resource));
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -62,7 +66,8 @@ internal sealed class Orchestrator
         var logDirectory = Path.Combine(_context.DataDirectory, "logs");
         foreach (var runner in _runners.Values)
         {
-            runner.Log = new ResourceLog(runner.Resource.Name, logDirectory, _console);
+            runner.Log = new ResourceLog(runner.Resource.Name, logDirectory, _console,
+                _context.Dashboard.Enabled ? _context.Dashboard.ConsoleLines : 200);
             var waits = StartDependencies(runner.Resource).Any();
             _notifications.Publish(new ResourceSnapshot(runner.Resource.Name, runner.Resource.Kind,
                 waits ? KnownResourceStates.Waiting : KnownResourceStates.NotStarted, ResourceHealth.Unknown, [], null));
@@ -70,35 +75,58 @@ internal sealed class Orchestrator
 
         _started = true;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
-        foreach (var runner in _runners.Values) _running.Add(RunAsync(runner, _lifetime.Token));
+        // Model order: the dashboard (first) is launched before anything else, so it receives their telemetry from the start.
+        foreach (var runner in _runners.Values) StartRun(runner, initial: true, launched: null);
 
         // Fail fast: the first resource that fails stops the start (its dependents fail right after it anyway).
-        var pending = _runners.Values.Select(r => r.Ready).ToList();
+        var pending = _runners.Values.ToDictionary(r => r.Ready);
         while (pending.Count > 0)
         {
-            var done = await Task.WhenAny(pending).WaitAsync(linked.Token).ConfigureAwait(false);
+            var done = await Task.WhenAny(pending.Keys).WaitAsync(linked.Token).ConfigureAwait(false);
+            var runner = pending[done];
             pending.Remove(done);
             if (!done.IsFaulted || cancellationToken.IsCancellationRequested) continue;
+            if (runner.IsOptional)
+            {
+                _console?.WriteBlock($"apphost: '{runner.Resource.Name}' failed to start; the application runs without it.{Environment.NewLine}{done.Exception!.InnerException!.Message}", ConsoleColor.Yellow);
+                continue;
+            }
             var failure = RootFailure();
             await StopAsync().ConfigureAwait(false);
             throw failure;
         }
+        Volatile.Write(ref _startCompleted, 1);
+    }
+
+    /// <summary>Starts (or restarts) one resource's run: launch, health, monitoring; cancellable on its own.</summary>
+    private void StartRun(ResourceRunner runner, bool initial, TaskCompletionSource? launched)
+    {
+        runner.RunCancellation?.Dispose();
+        runner.RunCancellation = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
+        var task = RunAsync(runner, runner.RunCancellation.Token, initial, launched);
+        runner.RunTask = task;
+        lock (_running) _running.Add(task);
     }
 
     /// <summary>The failure that caused the others (a dependency failure names its cause).</summary>
     private DistributedApplicationException RootFailure()
     {
-        var failures = _runners.Values.Where(r => r.Ready.IsFaulted).Select(r => r.Ready.Exception!.InnerException).OfType<DistributedApplicationException>().ToList();
+        var failures = _runners.Values.Where(r => r.Ready.IsFaulted && !r.IsOptional).Select(r => r.Ready.Exception!.InnerException).OfType<DistributedApplicationException>().ToList();
         return failures.FirstOrDefault(f => f.Data["dependency"] is null) ?? failures.FirstOrDefault()
             ?? new DistributedApplicationException("The application stopped before every resource was ready.");
     }
 
-    private async Task RunAsync(ResourceRunner runner, CancellationToken cancellationToken)
+    /// <param name="initial">The application's start (waits for dependencies); otherwise a start command.</param>
+    /// <param name="launched">Completed once the process runs, or faulted with why it could not start (start commands).</param>
+    private async Task RunAsync(ResourceRunner runner, CancellationToken cancellationToken, bool initial, TaskCompletionSource? launched)
     {
         var name = runner.Resource.Name;
         try
         {
-            foreach (var dependency in StartDependencies(runner.Resource)) await WaitForDependencyAsync(runner, _runners[dependency], cancellationToken).ConfigureAwait(false);
+            if (initial)
+            {
+                foreach (var dependency in StartDependencies(runner.Resource)) await WaitForDependencyAsync(runner, _runners[dependency], cancellationToken).ConfigureAwait(false);
+            }
 
             if (runner.SkipReason is { } reason)
             {
@@ -106,17 +134,26 @@ internal sealed class Orchestrator
                 _console?.WriteBlock($"apphost: '{name}' is not started: {reason}.", ConsoleColor.Yellow);
                 _notifications.Update(name, s => s with { State = KnownResourceStates.NotStarted, Message = reason, IsReady = true });
                 runner.MarkReady();
+                launched?.TrySetException(new DistributedApplicationException($"'{name}' is not started: {reason}."));
                 return;
             }
 
-            _notifications.Update(name, s => s with { State = KnownResourceStates.Starting });
+            _notifications.Update(name, s => s with
+            {
+                State = KnownResourceStates.Starting, Health = ResourceHealth.Unknown, ExitCode = null, Message = null, StoppedAt = null, IsReady = false,
+            });
             await runner.StartAsync(cancellationToken).ConfigureAwait(false);
-            _notifications.Update(name, s => s with { State = KnownResourceStates.Running, Pid = runner.Process?.Pid, Urls = runner.Urls });
+            _notifications.Update(name, s => s with { State = KnownResourceStates.Running, Pid = runner.Process?.Pid, Urls = runner.Urls, StartedAt = DateTimeOffset.Now });
+            launched?.TrySetResult();
             if (runner.Process is { } process) _ = WatchExitAsync(runner, process);
 
             await WaitUntilHealthyAsync(runner, cancellationToken).ConfigureAwait(false);
             await runner.OnReadyAsync(cancellationToken).ConfigureAwait(false);
-            _notifications.Update(name, s => s with { Health = ResourceHealth.Healthy, IsReady = true, Message = null });
+            _notifications.Update(name, s => s with
+            {
+                Health = ResourceHealth.Healthy, IsReady = true, Message = null,
+                HealthReports = runner.HasHealthCheck ? [new ResourceHealthReport(runner.HealthCheckName, ResourceHealth.Healthy, null)] : [],
+            });
             runner.MarkReady();
 
             await MonitorHealthAsync(runner, cancellationToken).ConfigureAwait(false);
@@ -129,6 +166,7 @@ internal sealed class Orchestrator
                 _notifications.Update(name, s => s with { State = s.Pid is null ? KnownResourceStates.NotStarted : s.State, Message = "the application stopped before it was ready" });
             }
             runner.MarkFailed(new OperationCanceledException($"Start of '{name}' was cancelled."));
+            launched?.TrySetException(new DistributedApplicationException($"Start of '{name}' was cancelled."));
         }
         catch (Exception e)
         {
@@ -138,6 +176,13 @@ internal sealed class Orchestrator
             if (e.Data["dependency"] is { } dependency) failure.Data["dependency"] = dependency;
             runner.Log.Notice(message);
             runner.MarkFailed(failure);
+            launched?.TrySetException(new DistributedApplicationException(message, e));
+            // At the application's start a failure stops everything; an optional resource or a start command stops only itself.
+            if ((!initial || runner.IsOptional) && runner.Process is { HasExited: false })
+            {
+                try { await runner.StopAsync().ConfigureAwait(false); }
+                catch (Exception stopFailure) { runner.Log.Notice($"Stopping failed: {stopFailure.Message}"); }
+            }
         }
     }
 
@@ -177,7 +222,11 @@ internal sealed class Orchestrator
             }
             lastReason = await runner.CheckHealthAsync(cancellationToken).ConfigureAwait(false);
             if (lastReason is null) return;
-            _notifications.Update(runner.Resource.Name, s => s with { Health = ResourceHealth.Unhealthy });
+            var report = new ResourceHealthReport(runner.HealthCheckName, ResourceHealth.Unhealthy, lastReason);
+            if (_notifications.Get(runner.Resource.Name) is var current && (current.Health != ResourceHealth.Unhealthy || !current.HealthReports.SequenceEqual([report])))
+            {
+                _notifications.Update(runner.Resource.Name, s => s with { Health = ResourceHealth.Unhealthy, HealthReports = [report] });
+            }
             if (DateTime.UtcNow > deadline)
             {
                 throw new DistributedApplicationException($"Not healthy after {_waitTimeout.TotalSeconds:0} s; last check: {lastReason}");
@@ -200,7 +249,10 @@ internal sealed class Orchestrator
             if (_notifications.Get(runner.Resource.Name).Health != health)
             {
                 runner.Log.Notice(reason is null ? "Healthy again." : $"Unhealthy: {reason}");
-                _notifications.Update(runner.Resource.Name, s => s with { Health = health, Message = reason });
+                _notifications.Update(runner.Resource.Name, s => s with
+                {
+                    Health = health, Message = reason, HealthReports = [new ResourceHealthReport(runner.HealthCheckName, health, reason)],
+                });
             }
         }
     }
@@ -208,13 +260,14 @@ internal sealed class Orchestrator
     private async Task WatchExitAsync(ResourceRunner runner, ManagedProcess process)
     {
         var code = await process.Exited.ConfigureAwait(false);
-        if (Volatile.Read(ref _stopping) == 1) return;
+        // Stopped on purpose (shutdown or a command), or already replaced by a restart: not a crash.
+        if (Volatile.Read(ref _stopping) == 1 || process.StopRequested || !ReferenceEquals(runner.Process, process)) return;
         runner.Log.Notice($"Process {process.Pid} exited with code {code}.");
         _context.StateFile.Remove(runner.Resource.Name);
         _notifications.Update(runner.Resource.Name, s => s with
         {
             State = s.IsReady ? KnownResourceStates.Exited : KnownResourceStates.FailedToStart,
-            ExitCode = code, Health = ResourceHealth.Unknown, Pid = null,
+            ExitCode = code, Health = ResourceHealth.Unknown, Pid = null, StoppedAt = DateTimeOffset.Now, HealthReports = [],
         });
         _console?.WriteBlock($"apphost: '{runner.Resource.Name}' exited with code {code}. Full log: {runner.Log.FilePath}", ConsoleColor.Red);
     }
@@ -224,7 +277,9 @@ internal sealed class Orchestrator
     {
         if (!_started || Interlocked.Exchange(ref _stopping, 1) == 1) return;
         await _lifetime.CancelAsync().ConfigureAwait(false);
-        try { await Task.WhenAll(_running).ConfigureAwait(false); } catch (OperationCanceledException) { }
+        Task[] running;
+        lock (_running) running = [.. _running];
+        try { await Task.WhenAll(running).ConfigureAwait(false); } catch (OperationCanceledException) { }
 
         // Each resource stops once everything that uses it has stopped; a reference cycle is cut where it is found.
         var stopped = new Dictionary<IResource, Task>();
@@ -248,13 +303,29 @@ internal sealed class Orchestrator
     {
         await Task.WhenAll(dependents).ConfigureAwait(false);
         var runner = _runners[resource];
-        if (runner.Process is null)
+        // A command in flight finishes first, so a process it launched is the one stopped here.
+        await runner.CommandGate.WaitAsync().ConfigureAwait(false);
+        try
         {
-            var state = _notifications.Get(resource.Name).State;
-            if (state is KnownResourceStates.Running) _notifications.Update(resource.Name, s => s with { State = KnownResourceStates.Finished, IsReady = false });
-            return;
+            if (runner.Process is null)
+            {
+                var state = _notifications.Get(resource.Name).State;
+                if (state is KnownResourceStates.Running) _notifications.Update(resource.Name, s => s with { State = KnownResourceStates.Finished, IsReady = false });
+                return;
+            }
+            if (runner.Process.HasExited && _notifications.Get(resource.Name).State is KnownResourceStates.Exited or KnownResourceStates.FailedToStart) return;
+            await StopProcessAsync(runner).ConfigureAwait(false);
         }
-        _notifications.Update(resource.Name, s => s with { State = KnownResourceStates.Stopping });
+        finally
+        {
+            runner.CommandGate.Release();
+        }
+    }
+
+    private async Task StopProcessAsync(ResourceRunner runner)
+    {
+        var name = runner.Resource.Name;
+        _notifications.Update(name, s => s with { State = KnownResourceStates.Stopping });
         try
         {
             await runner.StopAsync().ConfigureAwait(false);
@@ -264,8 +335,77 @@ internal sealed class Orchestrator
             // Keep going: the resources it depends on must still be stopped.
             runner.Log.Notice($"Stopping failed: {e.Message}");
         }
-        var code = runner.Process.HasExited ? await runner.Process.Exited.ConfigureAwait(false) : (int?)null;
-        _notifications.Update(resource.Name, s => s with { State = KnownResourceStates.Exited, ExitCode = code, Health = ResourceHealth.Unknown, IsReady = false });
+        var code = runner.Process is { HasExited: true } process ? await process.Exited.ConfigureAwait(false) : (int?)null;
+        _notifications.Update(name, s => s with
+        {
+            State = KnownResourceStates.Exited, ExitCode = code, Health = ResourceHealth.Unknown, IsReady = false, Pid = null,
+            StoppedAt = DateTimeOffset.Now, HealthReports = [], Message = null,
+        });
+    }
+
+    /// <summary>
+    /// Stop, start or restart one resource (the dashboard's commands). Dependents are left alone, as in Aspire; a
+    /// restart reuses the resource's ports and environment. The state file follows every new PID.
+    /// </summary>
+    public async Task<ResourceCommandResult> ExecuteCommandAsync(ResourceRunner runner, string command)
+    {
+        var name = runner.Resource.Name;
+        if (!runner.SupportsCommands) throw new ResourceCommandException($"'{name}' offers no commands (a database lives in its server's process; the dashboard cannot stop itself).");
+        if (command is not (ResourceCommands.Stop or ResourceCommands.Start or ResourceCommands.Restart))
+        {
+            throw new ResourceCommandException($"Unknown command '{command}'; use {ResourceCommands.Stop}, {ResourceCommands.Start} or {ResourceCommands.Restart}.");
+        }
+        if (Volatile.Read(ref _startCompleted) == 0) throw new ResourceCommandException("The application is still starting; try again once every resource is ready.");
+
+        await runner.CommandGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (Volatile.Read(ref _stopping) == 1) throw new ResourceCommandException("The application is stopping.");
+            var state = _notifications.Get(name).State;
+            var running = ResourceCommands.IsRunning(state);
+            switch (command)
+            {
+                case ResourceCommands.Stop when running:
+                    await StopCommandAsync(runner).ConfigureAwait(false);
+                    return new ResourceCommandResult(true, $"Stopped '{name}'.");
+                case ResourceCommands.Start when !running:
+                    if (runner.SkipReason is { } reason) throw new ResourceCommandException($"'{name}' cannot start here: {reason}.");
+                    return await StartCommandAsync(runner, "Started").ConfigureAwait(false);
+                case ResourceCommands.Restart when running:
+                    await StopCommandAsync(runner).ConfigureAwait(false);
+                    return await StartCommandAsync(runner, "Restarted").ConfigureAwait(false);
+                default:
+                    throw new ResourceCommandException(running ? $"'{name}' is already running." : $"'{name}' is not running (state {state}).");
+            }
+        }
+        finally
+        {
+            runner.CommandGate.Release();
+        }
+    }
+
+    private async Task StopCommandAsync(ResourceRunner runner)
+    {
+        runner.Log.Notice("Stop requested from the dashboard.");
+        if (runner.RunCancellation is { } run) await run.CancelAsync().ConfigureAwait(false);
+        if (runner.RunTask is { } task) await task.ConfigureAwait(false); // RunAsync handles its own failures
+        await StopProcessAsync(runner).ConfigureAwait(false);
+    }
+
+    private async Task<ResourceCommandResult> StartCommandAsync(ResourceRunner runner, string verb)
+    {
+        runner.Log.Notice($"{verb[..^2]} requested from the dashboard.");
+        var launched = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        StartRun(runner, initial: false, launched);
+        try
+        {
+            await launched.Task.ConfigureAwait(false);
+        }
+        catch (DistributedApplicationException e)
+        {
+            return new ResourceCommandResult(false, $"'{runner.Resource.Name}' did not start: {e.Message}");
+        }
+        return new ResourceCommandResult(true, $"{verb} '{runner.Resource.Name}' (PID {runner.Process?.Pid}).");
     }
 
     private static string Describe(ResourceRunner runner, string reason)
@@ -282,3 +422,20 @@ internal sealed class Orchestrator
         return text.ToString();
     }
 }
+
+/// <summary>The commands every resource with a process offers, as in Aspire's dashboard.</summary>
+internal static class ResourceCommands
+{
+    public const string Stop = "stop";
+    public const string Start = "start";
+    public const string Restart = "restart";
+
+    /// <summary>States in which there is a process to stop or restart.</summary>
+    public static bool IsRunning(string state) =>
+        state is KnownResourceStates.Starting or KnownResourceStates.Running or KnownResourceStates.RuntimeUnhealthy;
+}
+
+internal sealed record ResourceCommandResult(bool Success, string Message);
+
+/// <summary>A command that does not apply to the resource in its current state (HTTP 400).</summary>
+internal sealed class ResourceCommandException(string message) : Exception(message);

@@ -27,6 +27,8 @@ internal static class PortAllocator
         try
         {
             using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            // As Kestrel binds: connections of a just-stopped process lingering in TIME_WAIT (a restart) do not count, a listener does.
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
             return true;
         }

@@ -12,7 +12,7 @@ namespace Pfa.Hosting.Orchestration;
 /// </summary>
 internal static class ProjectEnvironment
 {
-    public static Dictionary<string, string> Build(ProjectResource project, IReadOnlyDictionary<string, string> inherited, IConfiguration appHostConfiguration, string appHostEnvironment)
+    public static Dictionary<string, string> Build(ProjectResource project, IReadOnlyDictionary<string, string> inherited, OtlpTarget otlp, string appHostEnvironment)
     {
         var env = new Dictionary<string, string>(inherited, StringComparer.Ordinal);
 
@@ -42,7 +42,7 @@ internal static class ProjectEnvironment
         if (httpEndpoints.Count > 0 && !env.ContainsKey("ASPNETCORE_URLS")) env["ASPNETCORE_URLS"] = string.Join(';', httpEndpoints.Select(e => e.Url));
         if (httpEndpoints.FirstOrDefault(e => e.Scheme == "https") is { } https) env["ASPNETCORE_HTTPS_PORT"] = https.RequirePort().ToString(CultureInfo.InvariantCulture);
 
-        AddOpenTelemetry(env, project, appHostConfiguration, appHostEnvironment);
+        AddOpenTelemetry(env, project, otlp, appHostEnvironment);
 
         // Colourful simple console logs survive redirection, as under Aspire's dashboard.
         env["DOTNET_SYSTEM_CONSOLE_ALLOW_ANSI_COLOR_REDIRECTION"] = "true";
@@ -59,17 +59,15 @@ internal static class ProjectEnvironment
         return env;
     }
 
-    private static void AddOpenTelemetry(Dictionary<string, string> env, ProjectResource project, IConfiguration config, string appHostEnvironment)
+    private static void AddOpenTelemetry(Dictionary<string, string> env, ProjectResource project, OtlpTarget otlp, string appHostEnvironment)
     {
         env["OTEL_DOTNET_EXPERIMENTAL_OTLP_RETRY"] = "in_memory";
 
-        var grpc = config["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] ?? config["DOTNET_DASHBOARD_OTLP_ENDPOINT_URL"];
-        var http = config["ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL"] ?? config["DOTNET_DASHBOARD_OTLP_HTTP_ENDPOINT_URL"];
-        if (!string.IsNullOrEmpty(grpc) || !string.IsNullOrEmpty(http))
+        if (otlp.GrpcUrl is not null || otlp.HttpUrl is not null)
         {
-            env["OTEL_EXPORTER_OTLP_ENDPOINT"] = !string.IsNullOrEmpty(grpc) ? grpc : http!;
-            env["OTEL_EXPORTER_OTLP_PROTOCOL"] = !string.IsNullOrEmpty(grpc) ? "grpc" : "http/protobuf";
-            if (config["AppHost:OtlpApiKey"] is { Length: > 0 } apiKey) env["OTEL_EXPORTER_OTLP_HEADERS"] = $"x-otlp-api-key={apiKey}";
+            env["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlp.GrpcUrl ?? otlp.HttpUrl!;
+            env["OTEL_EXPORTER_OTLP_PROTOCOL"] = otlp.GrpcUrl is not null ? "grpc" : "http/protobuf";
+            if (otlp.ApiKey is { Length: > 0 } apiKey) env["OTEL_EXPORTER_OTLP_HEADERS"] = $"x-otlp-api-key={apiKey}";
         }
         env["OTEL_SERVICE_NAME"] = project.Name;
         env["OTEL_RESOURCE_ATTRIBUTES"] = $"service.instance.id={InstanceSuffix()}";
@@ -103,4 +101,15 @@ internal static class ProjectEnvironment
         foreach (var c in name) builder.Append(char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_');
         return builder.ToString();
     }
+}
+
+/// <summary>Where services send telemetry: our dashboard when it runs, else a collector named in configuration (or nowhere).</summary>
+internal sealed record OtlpTarget(string? GrpcUrl, string? HttpUrl, string? ApiKey)
+{
+    public static OtlpTarget FromConfiguration(IConfiguration config) => new(
+        NullIfEmpty(config["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] ?? config["DOTNET_DASHBOARD_OTLP_ENDPOINT_URL"]),
+        NullIfEmpty(config["ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL"] ?? config["DOTNET_DASHBOARD_OTLP_HTTP_ENDPOINT_URL"]),
+        NullIfEmpty(config["AppHost:OtlpApiKey"]));
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

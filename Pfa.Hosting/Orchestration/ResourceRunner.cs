@@ -13,6 +13,8 @@ internal sealed class RunContext
     public required StateFile StateFile { get; init; }
     public required string BuildConfiguration { get; init; }
     public required Func<IResource, ResourceRunner> RunnerOf { get; init; }
+    public required OtlpTarget Otlp { get; init; }
+    public required Dashboard.DashboardSettings Dashboard { get; init; }
     public bool IsRoot { get; } = Native.IsRoot;
     public bool FastUnsafeStorage => Options.FastUnsafeStorage;
 }
@@ -39,6 +41,26 @@ internal abstract class ResourceRunner(IResource resource, RunContext context)
 
     public virtual IReadOnlyList<string> Urls => [];
 
+    /// <summary>A resource the application can run without (the dashboard): its failure is reported, not fatal.</summary>
+    public virtual bool IsOptional => false;
+
+    /// <summary>Whether stop/start/restart apply (not to a database inside its server, nor to the dashboard itself).</summary>
+    public virtual bool SupportsCommands => true;
+
+    /// <summary>What the health check is called in the dashboard's health reports.</summary>
+    public virtual string HealthCheckName => $"{Resource.Name}_check";
+
+    /// <summary>The environment of the last launch (the AppHost's own inherited variables included).</summary>
+    public IReadOnlyDictionary<string, string> LaunchEnvironment { get; private set; } = new Dictionary<string, string>();
+
+    /// <summary>Serialises commands (stop/start/restart) and the final stop of this resource.</summary>
+    internal SemaphoreSlim CommandGate { get; } = new(1, 1);
+
+    /// <summary>Cancels the current run (health monitoring) of this resource; replaced on every start.</summary>
+    internal CancellationTokenSource? RunCancellation { get; set; }
+
+    internal Task? RunTask { get; set; }
+
     /// <summary>Launches the resource; returns once it is running (not necessarily healthy).</summary>
     public abstract Task StartAsync(CancellationToken cancellationToken);
 
@@ -64,6 +86,7 @@ internal abstract class ResourceRunner(IResource resource, RunContext context)
     protected ManagedProcess Launch(ProcessLaunch launch)
     {
         Process = ManagedProcess.Start(launch, Log);
+        LaunchEnvironment = launch.Environment;
         Context.StateFile.Add(Resource.Name, Process);
         return Process;
     }
@@ -89,7 +112,7 @@ internal abstract class ResourceRunner(IResource resource, RunContext context)
         if (code != 0) throw new DistributedApplicationException($"{what} failed with exit code {code}.");
     }
 
-    protected static string? FindOnPath(string program)
+    internal static string? FindOnPath(string program)
     {
         foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin").Split(':', StringSplitOptions.RemoveEmptyEntries))
         {
@@ -100,7 +123,7 @@ internal abstract class ResourceRunner(IResource resource, RunContext context)
     }
 
     /// <summary>The AppHost's environment minus what Aspire never lets children inherit.</summary>
-    protected static Dictionary<string, string> InheritedEnvironment()
+    internal static Dictionary<string, string> InheritedEnvironment()
     {
         string[] notInherited = ["ASPNETCORE_URLS", "DOTNET_LAUNCH_PROFILE", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT"];
         var env = new Dictionary<string, string>(StringComparer.Ordinal);

@@ -30,4 +30,16 @@ public sealed record ResourceSnapshot(
     string? Message = null)
 {
     public bool IsReady { get; init; }
+
+    /// <summary>When the current (or last) process was launched.</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>When it stopped or exited; null while it runs.</summary>
+    public DateTimeOffset? StoppedAt { get; init; }
+
+    /// <summary>The latest result of each health check (one per resource today).</summary>
+    public IReadOnlyList<ResourceHealthReport> HealthReports { get; init; } = [];
 }
+
+/// <summary>One health check's latest result; the description says why it is not healthy.</summary>
+public sealed record ResourceHealthReport(string Name, ResourceHealth Status, string? Description);

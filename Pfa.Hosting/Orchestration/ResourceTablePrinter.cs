@@ -36,6 +36,10 @@ internal sealed class ResourceTablePrinter : IDisposable
         {
             lines.Add($"  {snapshot.Name,-12} {string.Join("  ", snapshot.Urls)}");
         }
+        if (app.Dashboard.LoginUrl is { } login && _notifications.TryGet(ApplicationModel.DashboardResource.ResourceName) is { IsReady: true })
+        {
+            lines.Add($"Dashboard: {login}");
+        }
         lines.Add($"Logs: {Path.Combine(app.DataDirectory, "logs")}   Press Ctrl+C to stop.");
         _console.WriteBlock(string.Join(Environment.NewLine, lines), ConsoleColor.Green);
     }

@@ -25,6 +25,8 @@ public static class DistributedApplicationTestingBuilder
             options.EnvironmentName ??= "Development";
             options.WaitTimeout ??= TimeSpan.FromSeconds(90);
             configure?.Invoke(options);
+            // Tests that are not about the dashboard do without it (one process and a web server less per app).
+            options.DashboardEnabled ??= false;
         });
 
         await Task.Run(async () =>

@@ -24,10 +24,17 @@ public sealed class AppHostProcessTests
         var data = NewDataDirectory();
         try
         {
-            await using var host = AppHostProcess.Start(data, []);
+            // Any web project serving /health stands in for the dashboard (its UI is tested in its own project).
+            await using var host = AppHostProcess.Start(data, [], environment: new Dictionary<string, string>
+            {
+                ["AppHost__Dashboard__ProjectPath"] = new Projects.Pfa_PemsSimulator().ProjectPath,
+                // The stand-in does not listen for OTLP; exporters with nowhere to send would outlast their stop signal.
+                ["OTEL_SDK_DISABLED"] = "true",
+            });
             await host.WaitUntilReadyAsync();
             var children = AppHostProcess.ChildPids(data);
-            Assert.Equal(["api", "cache", "pems", "pg", "pgadmin", "syncworker", "web"], children.Keys.Order());
+            Assert.Equal(["api", "cache", "dashboard", "pems", "pg", "pgadmin", "syncworker", "web"], children.Keys.Order());
+            Assert.Matches(@"Dashboard: http://localhost:\d+/login\?t=[0-9a-f]{32}", host.Output);
             Assert.All(children.Values, pid => Assert.True(ProcessInspector.IsAlive(pid)));
 
             host.Signal(SIGINT);
@@ -39,6 +46,9 @@ public sealed class AppHostProcessTests
             var output = host.Output;
             Assert.True(output.IndexOf("web        | [apphost] Stopped", StringComparison.Ordinal) < output.IndexOf("api        | [apphost] Stopped", StringComparison.Ordinal));
             Assert.True(output.IndexOf("api        | [apphost] Stopped", StringComparison.Ordinal) < output.IndexOf("received fast shutdown request", StringComparison.Ordinal));
+            Assert.DoesNotContain("sending SIGKILL", output, StringComparison.Ordinal); // every child stopped on its first signal
+            // The dashboard goes last: it sees every other resource stop.
+            Assert.True(output.IndexOf("database system is shut down", StringComparison.Ordinal) < output.IndexOf("dashboard  | [apphost] Stopped", StringComparison.Ordinal));
         }
         finally
         {
