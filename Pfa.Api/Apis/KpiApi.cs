@@ -59,14 +59,22 @@ public static class KpiApi
                     SELECT min_original_start, max_original_end, min_forecast_start, max_forecast_end, min_actual_start, max_actual_end
                     FROM pfa_timeline_bounds_tenant WHERE organization_id = @org
                     """, false))!;
-            // With drafts: the view's extremes combined with my few drafted lines. Exact unless one of my drafted lines holds
-            // an extreme of the view (then the other lines' extreme is unknown): only then are all merged lines scanned.
+            // With drafts: the view's extremes combined with my few drafted lines. Exact when, for every bound, some line I have
+            // not drafted still holds the view's extreme (an index probe that stops at the first hit); only when all of an
+            // extreme's holders are my drafted lines (or the view lags the mirror) are all merged lines scanned.
             return await Read(TimelineWithDraftsSql, true) ?? (await Read(TimelineScanSql, false))!;
         });
         return TypedResults.Ok(bounds with { Cached = hit });
     }
 
     private static string M(string field) => MergedFields.Get(field).Merged;
+
+    /// <summary>True when the view's extreme <paramref name="bound"/> is held by a live, non-discontinued line the caller has not drafted.</summary>
+    private static string Held(string column, string bound) => $"""
+        ({bound} IS NULL OR EXISTS (SELECT 1 FROM pfa_mirror h
+          WHERE h.organization_id = @org AND h.deleted_in_pems_at IS NULL AND NOT h.is_discontinued AND h.{column} = {bound}
+            AND NOT EXISTS (SELECT 1 FROM pfa_modification x WHERE x.mirror_id = h.id AND x.user_id = @user AND x.state IN ({Pfa.Data.ModificationState.OpenSqlList}))))
+        """;
 
     private static readonly string TimelineWithDraftsSql = $"""
         WITH v AS (
@@ -83,9 +91,9 @@ public static class KpiApi
                greatest(v.max_forecast_end, (SELECT max(fe) FROM mine WHERE NOT disc)),
                least(v.min_actual_start, (SELECT min(actual_start) FROM mine WHERE NOT disc)),
                greatest(v.max_actual_end, (SELECT max(ae) FROM mine WHERE NOT disc)),
-               EXISTS (SELECT 1 FROM mine WHERE NOT mine.is_discontinued AND (mine.original_start = v.min_original_start
-                 OR mine.original_end = v.max_original_end OR mine.forecast_start = v.min_forecast_start OR mine.forecast_end = v.max_forecast_end
-                 OR mine.actual_start = v.min_actual_start OR mine.actual_end = v.max_actual_end))
+               v.organization_id IS NULL OR NOT ({Held("original_start", "v.min_original_start")} AND {Held("original_end", "v.max_original_end")}
+                 AND {Held("forecast_start", "v.min_forecast_start")} AND {Held("forecast_end", "v.max_forecast_end")}
+                 AND {Held("actual_start", "v.min_actual_start")} AND {Held("actual_end", "v.max_actual_end")})
         FROM (SELECT 1) one LEFT JOIN v ON true
         """;
 

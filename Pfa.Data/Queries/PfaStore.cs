@@ -93,11 +93,16 @@ public static class PfaStore
         var cmd = s.Command("");
         Bind(cmd, s);
         var where = new StringBuilder($"FROM pfa_mirror m {MergedFields.DeltaJoin} WHERE {Live}");
+        var with = "";
+        var counted = "";
         if (filter.NeedsDelta)
         {
+            // Computed once (MATERIALIZED) for the page and its total alike.
             var matching = MatchingIds(filter, cmd);
-            where.Append($" AND m.id IN ({matching})");
+            with = $"WITH matching AS MATERIALIZED ({matching}) ";
+            where.Append(" AND m.id IN (SELECT id FROM matching)");
             countFrom = $"FROM ({matching}) c";
+            counted = "FROM matching";
         }
         else
         {
@@ -105,13 +110,13 @@ public static class PfaStore
             var plain = new StringBuilder($"WHERE {Live}");
             filter.AppendWhere(plain, cmd);
             where.Append(plain.ToString()[$"WHERE {Live}".Length..]);
-            countFrom = $"FROM pfa_mirror m {plain}";
+            countFrom = counted = $"FROM pfa_mirror m {plain}";
         }
 
         // The total only on the first page (cursor pages keep it), computed once in the same round trip (an InitPlan), capped.
         var paged = Cursor.TryDecode(cursor, out var after);
-        var total = withTotal ? $"(SELECT count(*) FROM (SELECT 1 {countFrom} LIMIT {ExactCountUpTo + 1}) t)" : "NULL::bigint";
-        var page = new StringBuilder($"SELECT m.id, m.pfa_id, m.mirror_version, m.data || coalesce(d.changes, '{{}}'::jsonb), {StateExpr}, d.changes, {(byPfaId ? "m.pfa_id" : field.SortKey)}::text, {total} ");
+        var total = withTotal ? $"(SELECT count(*) FROM (SELECT 1 {counted} LIMIT {ExactCountUpTo + 1}) t)" : "NULL::bigint";
+        var page = new StringBuilder($"{with}SELECT m.id, m.pfa_id, m.mirror_version, m.data || coalesce(d.changes, '{{}}'::jsonb), {StateExpr}, d.changes, {(byPfaId ? "m.pfa_id" : field.SortKey)}::text, {total} ");
         page.Append(where);
         if (paged)
         {
