@@ -150,17 +150,18 @@ public static class BenchmarkHarness
                 Note: $"{deltaRows:N0} rows, {delta / 1048576.0:F1} MiB total of which indexes {deltaIdx / 1048576.0:F1} MiB"));
         }
 
-        /// <summary>One list workload: the API's query string, and the same filter for the raw-SQL floor.</summary>
-        private sealed record ListCase(string Name, string Query, PfaFilter Filter, string? AfterPfaId = null);
+        /// <summary>One list workload: the API's query string, and the same filter (and cursor) for the raw-SQL floor.</summary>
+        private sealed record ListCase(string Name, string Query, PfaFilter Filter, string? Cursor = null);
 
         public async Task ListPagesAsync()
         {
             var http = await LoginAsync(Caller);
             var deep = DataSet.PfaId(Lines * 9 / 10);
+            var deepCursor = Cursor.Encode(new Cursor(deep, deep));
             var cases = new ListCase[]
             {
                 new("first page", "", new PfaFilter()),
-                new("deep keyset page (90%)", "&cursor=" + Cursor.Encode(new Cursor(deep, deep)), new PfaFilter(), deep),
+                new("deep keyset page (90%)", "&cursor=" + deepCursor, new PfaFilter(), deepCursor),
                 new("selective filter (area + plan-start month)", "&areaSilo=SILO-4&planStartFrom=2025-03-01&planStartTo=2025-03-31",
                     new PfaFilter { AreaSilo = ["SILO-4"], PlanStartFrom = new DateOnly(2025, 3, 1), PlanStartTo = new DateOnly(2025, 3, 31) }),
                 new("filter on a draft-overlaid value (category)", $"&category={OverlayCategory}", new PfaFilter { Category = [OverlayCategory] }),
@@ -177,13 +178,13 @@ public static class BenchmarkHarness
         }
 
         /// <summary>
-        /// The floor: the API's page query (same SQL text, same tenant transaction with RLS), read as text, without HTTP,
-        /// auth, the total count or JSON. The API adds the count and serialization on top.
+        /// The floor: the API's page query (PfaStore.ListCommand, the same tenant transaction with RLS), read as text, without
+        /// HTTP, auth, the total (which the API computes in the same statement on first pages) or JSON.
         /// </summary>
         private async Task RawPageAsync(ListCase c)
         {
             await using var s = await TenantSession.BeginAsync(db, [Org.Id], Org.Id, Caller.Id, ct);
-            await using var cmd = PageCommand(s, c, "");
+            await using var cmd = PfaStore.ListCommand(s, c.Filter, "pfaId", false, 100, c.Cursor, withTotal: false, out _);
             await using (var r = await cmd.ExecuteReaderAsync(ct))
                 while (await r.ReadAsync(ct))
                 {
@@ -193,42 +194,14 @@ public static class BenchmarkHarness
             await s.CommitAsync(ct);
         }
 
-        /// <summary>The list page SQL as PfaStore.ListAsync builds it for sort by pfaId; <paramref name="count"/> gives the API's count query instead.</summary>
-        private NpgsqlCommand PageCommand(TenantSession s, ListCase c, string prefix, bool count = false)
-        {
-            var cmd = s.Command("");
-            cmd.Parameters.AddWithValue("org", Org.Id);
-            cmd.Parameters.AddWithValue("user", Caller.Id);
-            var join = count && !c.Filter.NeedsDelta ? "" : MergedFields.DeltaJoin;
-            var sql = new StringBuilder(prefix + (count ? "SELECT count(*) " : $"""
-                SELECT m.id, m.pfa_id, m.mirror_version, m.data || coalesce(d.changes, '{"{}"}'::jsonb), coalesce(d.state, 'pristine'), d.changes
-                """));
-            sql.Append($" FROM pfa_mirror m {join} WHERE m.organization_id = @org AND m.deleted_in_pems_at IS NULL");
-            c.Filter.AppendWhere(sql, cmd);
-            if (count)
-            {
-                cmd.CommandText = sql.ToString();
-                return cmd;
-            }
-            if (c.AfterPfaId is not null)
-            {
-                sql.Append(" AND m.pfa_id > @after_id");
-                cmd.Parameters.AddWithValue("after_id", c.AfterPfaId);
-            }
-            sql.Append(" ORDER BY m.pfa_id LIMIT 101");
-            cmd.CommandText = sql.ToString();
-            return cmd;
-        }
-
-        /// <summary>EXPLAIN ANALYZE of the page and of the count the API runs with it, kept in the report as the reason behind the figures.</summary>
+        /// <summary>EXPLAIN ANALYZE of the page exactly as the API runs it (with the total on first pages), kept in the report as the reason behind the figures.</summary>
         private async Task ExplainAsync(ListCase c)
         {
             await using var s = await TenantSession.BeginAsync(db, [Org.Id], Org.Id, Caller.Id, ct);
             var plan = new StringBuilder();
-            foreach (var count in new[] { false, true })
+            await using (var cmd = PfaStore.ListCommand(s, c.Filter, "pfaId", false, 100, c.Cursor, withTotal: c.Cursor is null, out _))
             {
-                await using var cmd = PageCommand(s, c, "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ", count);
-                plan.AppendLine(count ? "-- count" : "-- page");
+                cmd.CommandText = "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + cmd.CommandText;
                 await using var r = await cmd.ExecuteReaderAsync(ct);
                 while (await r.ReadAsync(ct)) plan.AppendLine(r.GetString(0));
             }
@@ -338,47 +311,6 @@ public static class BenchmarkHarness
             log($"  concurrency: {all.Count / seconds:F0} req/s, p95 {metric.P95:F1} ms, errors {metric.Errors}");
         }
 
-        public async Task SyncAsync()
-        {
-            // HOOK(issue 6 item 5): full sync of one 50,000-line organization from the simulator, incremental sync with 1% changed and
-            // the no-change sync (0 rows written) need Pfa.SyncWorker's pipeline, which is being built now. Plug it in here and
-            // replace these pending rows with measurements; the COPY floor below is already real.
-            var floorLines = Math.Min(50_000, Lines);
-            report.Metrics.Add(await CopyFloorAsync(floorLines));
-            foreach (var name in new[] { "full sync of 50,000 lines, end to end", "incremental sync, 1% changed", "no-change sync of 50,000 lines (rows written)" })
-                report.Metrics.Add(new Metric(name, "", Note: "needs Pfa.SyncWorker (issue 6 item 5)", Pending: true));
-        }
-
-        /// <summary>The sync's physical floor: binary COPY of the same kind of rows into pfa_mirror for a fresh organization.</summary>
-        private async Task<Metric> CopyFloorAsync(int lines)
-        {
-            var org = Guid.NewGuid();
-            await using (var c = db.CreateCommand("INSERT INTO organizations (id, code, name, is_active, sync_enabled, service_status, mirror_version) VALUES ($1, 'SYNCFLOOR', 'SYNCFLOOR', true, true, 'active', 1)"))
-            {
-                c.Parameters.AddWithValue(org);
-                await c.ExecuteNonQueryAsync(ct);
-            }
-            var rows = Enumerable.Range(1, lines).Select(g => (Record: DataSet.Line(g), Json: System.Text.Json.JsonSerializer.Serialize(DataSet.Line(g), Pfa.Domain.PfaJson.Options)))
-                .Select(x => (x.Record, x.Json, Hash: SHA256.HashData(Encoding.UTF8.GetBytes(x.Json)))).ToList();
-            await using var conn = await db.OpenConnectionAsync(ct);
-            var t = Stopwatch.StartNew();
-            await using (var w = await conn.BeginBinaryImportAsync(
-                "COPY pfa_mirror (organization_id, pfa_id, data, pems_version, content_hash, mirror_version, last_synced_at) FROM STDIN (FORMAT BINARY)", ct))
-            {
-                var now = DateTimeOffset.UtcNow;
-                foreach (var (record, json, hash) in rows)
-                {
-                    await w.StartRowAsync(ct);
-                    await w.WriteAsync(org, ct); await w.WriteAsync(record.PfaId, ct); await w.WriteAsync(json, NpgsqlTypes.NpgsqlDbType.Jsonb, ct);
-                    await w.WriteAsync(record.PemsVersion, ct); await w.WriteAsync(hash, ct); await w.WriteAsync(1, ct);
-                    await w.WriteAsync(now, NpgsqlTypes.NpgsqlDbType.TimestampTz, ct);
-                }
-                await w.CompleteAsync(ct);
-            }
-            var seconds = t.Elapsed.TotalSeconds;
-            log($"  sync floor: COPY {lines:N0} lines in {seconds:F2} s");
-            return new Metric($"sync floor: binary COPY of {lines:N0} lines into pfa_mirror", "records/s", Value: lines / seconds,
-                Note: $"{seconds * 1000:F0} ms, serialized rows prepared beforehand; generated columns and indexes maintained");
-        }
+        public Task SyncAsync() => new SyncWorkloads(options, db, report, log, ct).RunAsync();
     }
 }

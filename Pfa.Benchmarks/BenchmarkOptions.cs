@@ -16,6 +16,8 @@ public sealed record BenchmarkOptions
     /// <summary>Iterations of the 600-line bulk shift and the 600-line commit.</summary>
     public int BulkIterations { get; init; }
     public int BulkLines { get; init; } = 600;
+    /// <summary>Lines of the organization the sync workloads read from the PEMS simulator (the 50,000).</summary>
+    public int SyncLines { get; init; } = 50_000;
     public int ConcurrentUsers { get; init; }
     public TimeSpan ConcurrencyDuration { get; init; }
     /// <summary>Mean pause between a user's requests in the interactive concurrency run (uniform 0.5–1.5×).</summary>
@@ -34,7 +36,7 @@ public sealed record BenchmarkOptions
             Warmup = 10, ReadIterations = 100, WriteIterations = 50, BulkIterations = 6, ConcurrentUsers = 50, ConcurrencyDuration = TimeSpan.FromSeconds(15) },
         "smoke" => new() { Preset = name, MirrorRecords = 5_000, Organizations = 2, Users = 10, OpenDeltas = 200,
             Warmup = 1, ReadIterations = 3, WriteIterations = 3, BulkIterations = 2, ConcurrentUsers = 4, ConcurrencyDuration = TimeSpan.FromSeconds(2),
-            ThinkTime = TimeSpan.FromMilliseconds(100) },
+            SyncLines = 500, ThinkTime = TimeSpan.FromMilliseconds(100) },
         _ => throw new ArgumentException($"Unknown preset '{name}': full, quick or smoke."),
     };
 

@@ -43,29 +43,65 @@ public static class KpiApi
         var (bounds, hit) = await cache.GetOrCreateAsync(KpiCache.Key("timeline", ctx, drafts, null), async () =>
         {
             await using var s = await access.BeginAsync(ctx, ct);
-            // Drafts can move the extreme line, so with drafts the bounds come from the merged rows, not the view.
-            await using var cmd = s.Command(drafts
-                ? $"""
-                  SELECT min(m.original_start), max(m.original_end), min({MergedFields.Get("forecastStart").Merged}), max({MergedFields.Get("forecastEnd").Merged}),
-                         min(m.actual_start), max({MergedFields.Get("actualEnd").Merged})
-                  FROM pfa_mirror m {MergedFields.DeltaJoin}
-                  WHERE m.organization_id = @org AND m.deleted_in_pems_at IS NULL AND NOT {MergedFields.Get("isDiscontinued").Merged}
-                  """
-                : """
-                  SELECT min_original_start, max_original_end, min_forecast_start, max_forecast_end, min_actual_start, max_actual_end
-                  FROM pfa_timeline_bounds_tenant WHERE organization_id = @org
-                  """);
-            cmd.Parameters.AddWithValue("org", ctx.OrganizationId);
-            cmd.Parameters.AddWithValue("user", ctx.UserId);
-            await using var r = await cmd.ExecuteReaderAsync(ct);
-            DateOnly? D(int i) => r.IsDBNull(i) ? null : r.GetFieldValue<DateOnly>(i);
-            var result = await r.ReadAsync(ct)
-                ? new TimelineBounds(D(0), D(1), D(2), D(3), D(4), D(5), drafts, false)
-                : new TimelineBounds(null, null, null, null, null, null, drafts, false);
-            return result;
+            async Task<TimelineBounds?> Read(string sql, bool checkTouch)
+            {
+                await using var cmd = s.Command(sql);
+                cmd.Parameters.AddWithValue("org", ctx.OrganizationId);
+                cmd.Parameters.AddWithValue("user", ctx.UserId);
+                await using var r = await cmd.ExecuteReaderAsync(ct);
+                DateOnly? D(int i) => r.IsDBNull(i) ? null : r.GetFieldValue<DateOnly>(i);
+                if (!await r.ReadAsync(ct)) return new TimelineBounds(null, null, null, null, null, null, drafts, false);
+                if (checkTouch && r.GetBoolean(6)) return null;
+                return new TimelineBounds(D(0), D(1), D(2), D(3), D(4), D(5), drafts, false);
+            }
+            if (!drafts)
+                return (await Read("""
+                    SELECT min_original_start, max_original_end, min_forecast_start, max_forecast_end, min_actual_start, max_actual_end
+                    FROM pfa_timeline_bounds_tenant WHERE organization_id = @org
+                    """, false))!;
+            // With drafts: the view's extremes combined with my few drafted lines. Exact when, for every bound, some line I have
+            // not drafted still holds the view's extreme (an index probe that stops at the first hit); only when all of an
+            // extreme's holders are my drafted lines (or the view lags the mirror) are all merged lines scanned.
+            return await Read(TimelineWithDraftsSql, true) ?? (await Read(TimelineScanSql, false))!;
         });
         return TypedResults.Ok(bounds with { Cached = hit });
     }
+
+    private static string M(string field) => MergedFields.Get(field).Merged;
+
+    /// <summary>True when the view's extreme <paramref name="bound"/> is held by a live, non-discontinued line the caller has not drafted.</summary>
+    private static string Held(string column, string bound) => $"""
+        ({bound} IS NULL OR EXISTS (SELECT 1 FROM pfa_mirror h
+          WHERE h.organization_id = @org AND h.deleted_in_pems_at IS NULL AND NOT h.is_discontinued AND h.{column} = {bound}
+            AND NOT EXISTS (SELECT 1 FROM pfa_modification x WHERE x.mirror_id = h.id AND x.user_id = @user AND x.state IN ({Pfa.Data.ModificationState.OpenSqlList}))))
+        """;
+
+    private static readonly string TimelineWithDraftsSql = $"""
+        WITH v AS (
+          SELECT * FROM pfa_timeline_bounds_tenant WHERE organization_id = @org
+        ), mine AS (
+          SELECT m.is_discontinued, m.original_start, m.original_end, m.forecast_start, m.forecast_end, m.actual_start, m.actual_end,
+                 {M("isDiscontinued")} AS disc, {M("forecastStart")} AS fs, {M("forecastEnd")} AS fe, {M("actualEnd")} AS ae
+          FROM pfa_modification d JOIN pfa_mirror m ON m.id = d.mirror_id
+          WHERE d.organization_id = @org AND d.user_id = @user AND d.state IN ({Pfa.Data.ModificationState.OpenSqlList}) AND m.deleted_in_pems_at IS NULL
+        )
+        SELECT least(v.min_original_start, (SELECT min(original_start) FROM mine WHERE NOT disc)),
+               greatest(v.max_original_end, (SELECT max(original_end) FROM mine WHERE NOT disc)),
+               least(v.min_forecast_start, (SELECT min(fs) FROM mine WHERE NOT disc)),
+               greatest(v.max_forecast_end, (SELECT max(fe) FROM mine WHERE NOT disc)),
+               least(v.min_actual_start, (SELECT min(actual_start) FROM mine WHERE NOT disc)),
+               greatest(v.max_actual_end, (SELECT max(ae) FROM mine WHERE NOT disc)),
+               v.organization_id IS NULL OR NOT ({Held("original_start", "v.min_original_start")} AND {Held("original_end", "v.max_original_end")}
+                 AND {Held("forecast_start", "v.min_forecast_start")} AND {Held("forecast_end", "v.max_forecast_end")}
+                 AND {Held("actual_start", "v.min_actual_start")} AND {Held("actual_end", "v.max_actual_end")})
+        FROM (SELECT 1) one LEFT JOIN v ON true
+        """;
+
+    private static readonly string TimelineScanSql = $"""
+        SELECT min(m.original_start), max(m.original_end), min({M("forecastStart")}), max({M("forecastEnd")}), min(m.actual_start), max({M("actualEnd")})
+        FROM pfa_mirror m {MergedFields.DeltaJoin}
+        WHERE m.organization_id = @org AND m.deleted_in_pems_at IS NULL AND NOT {M("isDiscontinued")}
+        """;
 
     public static async Task<Results<Ok<KpiResponse>, ValidationProblem, ProblemHttpResult>> Get(
         string orgCode, bool? includeDrafts, string? groupBy, ClaimsPrincipal user, OrgAccess access, KpiCache cache, CancellationToken ct)

@@ -37,7 +37,8 @@ public sealed record PfaListQuery(
 }
 
 public sealed record PfaRowDto(string PfaId, string DraftState, string[] ChangedFields, PfaRecord Record);
-public sealed record PfaListResponse(IReadOnlyList<PfaRowDto> Items, string? NextCursor, long Total, bool TotalIsEstimate);
+/// <summary>A page of merged lines; <c>total</c> comes with the first page only (null on cursor pages, whose callers already have it).</summary>
+public sealed record PfaListResponse(IReadOnlyList<PfaRowDto> Items, string? NextCursor, long? Total, bool TotalIsEstimate);
 public sealed record DeltaDto(Guid Id, string State, JsonObject Changes, JsonObject? BaseValues, int? BaseMirrorVersion);
 public sealed record HistoryDto(int MirrorVersion, string? PemsVersion, DateTimeOffset RecordedAt, string ChangedBy, PfaRecord Record);
 public sealed record PfaDetailResponse(string PfaId, int MirrorVersion, string? PemsVersion, string DraftState,

@@ -83,9 +83,16 @@ public static class MergedFields
     };
 
     /// <summary>Status bucket with the original precedence: Discontinued &gt; Actualized &gt; Funds Transferable &gt; Forecast.</summary>
-    public static string StatusBucket =>
-        $"(CASE WHEN {Get("isDiscontinued").Merged} THEN 'discontinued' WHEN m.is_actualized THEN 'actualized' " +
-        $"WHEN {Get("isFundsTransferable").Merged} THEN 'fundsTransferable' ELSE 'forecast' END)";
+    public static string StatusBucket(Func<string, string> value) =>
+        $"(CASE WHEN {value("isDiscontinued")} THEN 'discontinued' WHEN m.is_actualized THEN 'actualized' " +
+        $"WHEN {value("isFundsTransferable")} THEN 'fundsTransferable' ELSE 'forecast' END)";
+
+    /// <summary>
+    /// What text search matches, over merged values: the same expression as the mirror's stored <c>search_text</c> column,
+    /// so a line without a delta matches on the stored column (and its trigram index) exactly as it does here.
+    /// </summary>
+    public static string SearchText =>
+        $"lower(m.pfa_id || ' ' || coalesce(m.description, '') || ' ' || coalesce({Get("manufacturer").Merged}, '') || ' ' || coalesce({Get("model").Merged}, ''))";
 
     /// <summary>
     /// The join that brings in only the caller's own open delta (at most one, by the partial unique index).

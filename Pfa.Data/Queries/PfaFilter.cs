@@ -33,21 +33,31 @@ public sealed record PfaFilter
 
     public static readonly string[] StatusValues = ["forecast", "actualized", "fundsTransferable", "discontinued"];
 
-    /// <summary>Appends <c>AND …</c> clauses over aliases <c>m</c> (mirror) and <c>d</c> (delta), binding every value.</summary>
-    public void AppendWhere(StringBuilder sql, NpgsqlCommand cmd)
+    /// <summary>
+    /// Appends <c>AND …</c> clauses over aliases <c>m</c> (mirror) and <c>d</c> (delta), binding every value.
+    /// With <paramref name="mirrorOnly"/> the clauses read the mirror's stored columns only, for rows known to have no delta
+    /// of the caller: plain column predicates, so indexes serve them (<see cref="PfaStore"/> splits a merged filter that way).
+    /// Calling it twice on one command binds each value once.
+    /// </summary>
+    public void AppendWhere(StringBuilder sql, NpgsqlCommand cmd, bool mirrorOnly = false)
     {
+        string Value(string field) => mirrorOnly ? MergedFields.Get(field).Base : MergedFields.Get(field).Merged;
+        void Bind(string name, NpgsqlDbType type, object value)
+        {
+            if (!cmd.Parameters.Contains(name)) cmd.Parameters.Add(new NpgsqlParameter(name, type) { Value = value });
+        }
         void Multi(string field, string[]? values)
         {
             if (values is not { Length: > 0 }) return;
             var p = "f_" + field;
-            sql.Append($" AND {MergedFields.Get(field).Merged} = ANY(@{p})");
-            cmd.Parameters.Add(new NpgsqlParameter(p, NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = values });
+            sql.Append($" AND {Value(field)} = ANY(@{p})");
+            Bind(p, NpgsqlDbType.Array | NpgsqlDbType.Text, values);
         }
         void Range(string field, string op, DateOnly? value, string p)
         {
             if (value is null) return;
-            sql.Append($" AND {MergedFields.Get(field).Merged} {op} @{p}");
-            cmd.Parameters.Add(new NpgsqlParameter(p, NpgsqlDbType.Date) { Value = value.Value });
+            sql.Append($" AND {Value(field)} {op} @{p}");
+            Bind(p, NpgsqlDbType.Date, value.Value);
         }
         Multi("category", Category);
         Multi("class", Class);
@@ -56,8 +66,8 @@ public sealed record PfaFilter
         Multi("areaSilo", AreaSilo);
         if (Status is { Length: > 0 })
         {
-            sql.Append($" AND {MergedFields.StatusBucket} = ANY(@f_status)");
-            cmd.Parameters.Add(new NpgsqlParameter("f_status", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = Status });
+            sql.Append($" AND {MergedFields.StatusBucket(Value)} = ANY(@f_status)");
+            Bind("f_status", NpgsqlDbType.Array | NpgsqlDbType.Text, Status);
         }
         Range("forecastStart", ">=", ForecastStartFrom, "f_fs_from");
         Range("forecastStart", "<=", ForecastStartTo, "f_fs_to");
@@ -67,19 +77,25 @@ public sealed record PfaFilter
         Range("originalStart", "<=", PlanStartTo, "f_ps_to");
         if (!string.IsNullOrWhiteSpace(Search))
         {
-            sql.Append($" AND lower(concat_ws(' ', m.pfa_id, m.description, {MergedFields.Get("manufacturer").Merged}, {MergedFields.Get("model").Merged})) LIKE @f_search");
-            cmd.Parameters.AddWithValue("f_search", "%" + EscapeLike(Search.Trim().ToLowerInvariant()) + "%");
+            // Mirror side: the stored search_text through its trigram index (pfa_search_ids; LIKE is not leakproof, so under
+            // row-level security the planner would not use the index directly), as an id array so the primary key fetches the
+            // few matches (IN (…) made it hash-join every line of the organization). Merged side: the same expression over merged values.
+            sql.Append(mirrorOnly ? " AND m.id = ANY (ARRAY(SELECT pfa_search_ids(@org, @f_search)))" : $" AND {MergedFields.SearchText} LIKE @f_search");
+            Bind("f_search", NpgsqlDbType.Text, SearchPattern);
         }
         if (ChangedOnly)
-            // The semi-join lets the planner start from the caller's few deltas instead of probing every mirror row.
-            sql.Append(" AND d.id IS NOT NULL AND m.id IN (SELECT y.mirror_id FROM pfa_modification y WHERE y.user_id = @user AND y.organization_id = @org " +
+            // Rows without a delta of the caller are never "changed"; otherwise the semi-join lets the planner start from the caller's few deltas.
+            sql.Append(mirrorOnly ? " AND false" : " AND d.id IS NOT NULL AND m.id IN (SELECT y.mirror_id FROM pfa_modification y WHERE y.user_id = @user AND y.organization_id = @org " +
                        $"AND y.state IN ({ModificationState.OpenSqlList}))");
         if (PfaIds is { Length: > 0 })
         {
             sql.Append(" AND m.pfa_id = ANY(@f_ids)");
-            cmd.Parameters.Add(new NpgsqlParameter("f_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = PfaIds });
+            Bind("f_ids", NpgsqlDbType.Array | NpgsqlDbType.Text, PfaIds);
         }
     }
+
+    /// <summary>The LIKE pattern of <see cref="Search"/>: lower-case substring, wildcards in the text escaped.</summary>
+    public string SearchPattern => "%" + EscapeLike((Search ?? "").Trim().ToLowerInvariant()) + "%";
 
     private static string EscapeLike(string s) => s.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
 }

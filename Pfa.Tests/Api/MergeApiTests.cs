@@ -165,6 +165,74 @@ public sealed class MergeApiTests(InfrastructureFixture infra) : IAsyncLifetime
         Assert.NotNull(bad["errors"]!["cursor"]);
     }
 
+    [Fact]
+    public async Task Drafts_move_lines_out_of_filters_and_search_and_the_total_comes_with_the_first_page()
+    {
+        var c = await _host.LoginAsync(await NewEditorAsync());
+        await (await c.PostAsJsonAsync($"/api/orgs/{_org}/drafts", new
+        {
+            items = new object[]
+            {
+                new { pfaId = "1002", changes = new { category = "14500" } },
+                new { pfaId = "1004", changes = new { manufacturer = "KOMATSU" } },
+            },
+        }, Http.Ct)).JsonAsync();
+        async Task<JsonObject> Page(string query) => await (await c.GetAsync($"/api/orgs/{_org}/pfa?{query}", Http.Ct)).JsonAsync();
+        static string[] Ids(JsonObject page) => page["items"]!.AsArray().Select(i => i!["pfaId"]!.GetValue<string>()).ToArray();
+
+        // 1002 left 02036 by my draft; 1004 (drafted on another field) still matches on its mirror category.
+        Assert.Equal(["1004", "1006", "1008", "1010"], Ids(await Page("category=02036")));
+        Assert.Equal(["1001", "1002", "1003", "1005", "1007", "1009"], Ids(await Page("category=14500")));
+        Assert.Equal(9, Ids(await Page("search=caterpillar")).Length);
+        Assert.DoesNotContain("1004", Ids(await Page("search=caterpillar")));
+        Assert.Equal(["1004"], Ids(await Page("search=komatsu")));
+        Assert.Equal(["1004"], Ids(await Page("search=komatsu&category=02036")));
+        Assert.Empty(Ids(await Page("search=komatsu&category=14500")));
+
+        var first = await Page("category=02036&limit=3");
+        Assert.Equal(4, first["total"]!.GetValue<long>());
+        Assert.False(first["totalIsEstimate"]!.GetValue<bool>());
+        var second = await Page($"category=02036&limit=3&cursor={first["nextCursor"]!.GetValue<string>()}");
+        Assert.Equal(["1010"], Ids(second));
+        Assert.Null(second["total"]);
+        Assert.Null(second["nextCursor"]);
+    }
+
+    [Fact]
+    public async Task Timeline_with_drafts_follows_the_merged_lines_also_when_a_draft_moves_the_extreme_line()
+    {
+        var code = ApiHost.Unique("T");
+        var orgId = await _host.CreateOrgAsync(code);
+        PfaRecord Line(string id, string os, string oe, string fs, string fe) => Lines.Rental(id) with
+        {
+            OriginalStart = Lines.D(os), OriginalEnd = Lines.D(oe), ForecastStart = Lines.D(fs), ForecastEnd = Lines.D(fe),
+        };
+        await _host.UpsertMirrorAsync(orgId,
+            Line("2001", "2025-01-10", "2025-02-10", "2025-01-10", "2025-03-01"),
+            Line("2002", "2025-01-01", "2025-03-31", "2025-02-01", "2025-06-30"),
+            Line("2003", "2025-01-05", "2025-02-01", "2025-01-05", "2025-02-01"));
+        var (a, b) = (ApiHost.Unique("ta").ToLowerInvariant(), ApiHost.Unique("tb").ToLowerInvariant());
+        await _host.CreateUserAsync(a, (orgId, "Editor"));
+        await _host.CreateUserAsync(b, (orgId, "Editor"));
+        var (ca, cb) = (await _host.LoginAsync(a), await _host.LoginAsync(b));
+        async Task<string[]> Bounds(HttpClient c)
+        {
+            var t = await (await c.GetAsync($"/api/orgs/{code}/timeline?includeDrafts=true", Http.Ct)).JsonAsync();
+            return [.. new[] { "minOriginalStart", "maxOriginalEnd", "minForecastStart", "maxForecastEnd" }.Select(k => t[k]!.GetValue<string>())];
+        }
+        async Task Draft(HttpClient c, params object[] items) =>
+            await (await c.PostAsJsonAsync($"/api/orgs/{code}/drafts", new { items }, Http.Ct)).JsonAsync();
+
+        // A draft on a line that holds no extreme: the view's bounds widened by the draft.
+        await Draft(ca, new { pfaId = "2001", changes = new { forecastStart = "2024-12-01", forecastEnd = "2025-08-01" } });
+        Assert.Equal(["2025-01-01", "2025-03-31", "2024-12-01", "2025-08-01"], await Bounds(ca));
+        // Drafts that move or discontinue the lines holding the extremes: the bounds come from the remaining lines.
+        await Draft(cb, new { pfaId = "2003", changes = new { forecastStart = "2025-03-01", forecastEnd = "2025-04-01" } },
+            new { pfaId = "2002", changes = new { isDiscontinued = true } });
+        Assert.Equal(["2025-01-05", "2025-02-10", "2025-01-10", "2025-04-01"], await Bounds(cb));
+        Assert.Equal(["2025-01-01", "2025-03-31", "2024-12-01", "2025-08-01"], await Bounds(ca));
+    }
+
     private async Task<string> NewEditorAsync()
     {
         var name = ApiHost.Unique("ed").ToLowerInvariant();

@@ -42,11 +42,18 @@ public sealed class SmokePresetTests
             Assert.Single(report.Metrics, m => m.Name == $"{options.ConcurrentUsers} concurrent users, {run}: throughput" && m.Value > 0);
         }
         Assert.Equal(5, report.Plans.Count);
-        Assert.Single(report.Metrics, m => m.Name.StartsWith("sync floor: binary COPY", StringComparison.Ordinal) && m.Value > 0);
         Assert.Single(report.Metrics, m => m.Name.StartsWith("peak memory", StringComparison.Ordinal) && m.Value > 0);
-        // The sync workloads are an explicit hook until the worker exists, never a made-up number.
-        Assert.All(report.Metrics.Where(m => m.Pending), m => Assert.Null(m.Value));
-        Assert.Equal(3, report.Metrics.Count(m => m.Pending));
+
+        // Sync from the simulator, end to end (the tiny version): every line inserted, the COPY floor of the same rows,
+        // a no-change incremental run that writes nothing, and 1% changed lines updated (errors count any miss).
+        var lines = options.SyncLines;
+        Assert.Single(report.Metrics, m => m.Name == $"full sync of {lines:N0} lines, end to end" && m.Value > 0);
+        Assert.Single(report.Metrics, m => m.Name == $"sync floor: binary COPY of {lines:N0} lines into pfa_mirror" && m.Value > 0);
+        Assert.Single(report.Metrics, m => m.Name == "full sync: COPY floor / end-to-end time ratio" && m.Value > 0);
+        Assert.Single(report.Metrics, m => m.Name == $"no-change full reconciliation of {lines:N0} lines: rows written" && m.Value is not null);
+        Assert.Equal(0, Assert.Single(report.Metrics, m => m.Name == "no-change incremental sync: rows written").Value);
+        Assert.Single(report.Metrics, m => m.Name == $"incremental sync, 1% changed ({lines / 100:N0} of {lines:N0} lines)" && m.Value > 0);
+        Assert.DoesNotContain(report.Metrics, m => m.Pending);
 
         var json = System.Text.Json.Nodes.JsonNode.Parse(report.ToJson())!;
         Assert.Equal(report.Metrics.Count, json["metrics"]!.AsArray().Count);

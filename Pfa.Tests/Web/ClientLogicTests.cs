@@ -42,6 +42,21 @@ public sealed class ClientLogicTests
     public void Grid_columns_map_to_api_sort_keys(string? property, string expected) => Assert.Equal(expected, PlanBoard.SortField(property));
 
     [Fact]
+    public async Task Keyset_window_keeps_the_first_page_total_when_cursor_pages_carry_none()
+    {
+        var window = new KeysetWindow<int>((cursor, limit, _) =>
+        {
+            var from = cursor is null ? 0 : int.Parse(cursor);
+            return Task.FromResult(((IReadOnlyList<int>)Enumerable.Range(from, limit).ToList(), (string?)(from + limit).ToString(),
+                cursor is null ? 5_000L : (long?)null));
+        }, pageSize: 100, maxPageSize: 100);
+        Assert.Equal(5_000, (await window.GetRangeAsync(0, 30, TestContext.Current.CancellationToken)).Total);
+        var (rows, total) = await window.GetRangeAsync(250, 30, TestContext.Current.CancellationToken); // two cursor pages, no total
+        Assert.Equal(Enumerable.Range(250, 30), rows);
+        Assert.Equal(5_000, total);
+    }
+
+    [Fact]
     public async Task Keyset_window_fetches_in_order_keeps_pages_and_stops_at_the_end()
     {
         var source = Enumerable.Range(0, 450).ToList();
@@ -52,7 +67,7 @@ public sealed class ClientLogicTests
             var from = cursor is null ? 0 : int.Parse(cursor);
             var items = source.Skip(from).Take(limit).ToList();
             var next = from + items.Count < source.Count ? (from + items.Count).ToString() : null;
-            return Task.FromResult(((IReadOnlyList<int>)items, next, 10_000L)); // an over-estimated total
+            return Task.FromResult(((IReadOnlyList<int>)items, next, cursor is null ? 10_000L : (long?)null)); // an over-estimated total, first page only
         }, pageSize: 100, maxPageSize: 300);
 
         var (first, total) = await window.GetRangeAsync(0, 30, TestContext.Current.CancellationToken);

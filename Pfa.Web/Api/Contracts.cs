@@ -13,7 +13,7 @@ public sealed record PfaRow(string PfaId, string DraftState, string[] ChangedFie
 {
     public bool IsChanged(string field) => ChangedFields.Contains(field, StringComparer.OrdinalIgnoreCase);
 }
-public sealed record PfaPage(IReadOnlyList<PfaRow> Items, string? NextCursor, long Total, bool TotalIsEstimate);
+public sealed record PfaPage(IReadOnlyList<PfaRow> Items, string? NextCursor, long? Total, bool TotalIsEstimate);
 
 public sealed record KpiFigures(long Lines, decimal Plan, decimal Forecast, decimal Actual, decimal Variance, decimal? VariancePercent);
 public sealed record KpiGroup(string Group, KpiFigures Total, KpiFigures Rental, KpiFigures Purchase);

@@ -41,7 +41,7 @@ public sealed partial class PfaApiClient(HttpClient http, AuthenticationStatePro
 
     /// <summary>My changed lines in <paramref name="org"/> (the merged list with changedOnly).</summary>
     public async Task<long> DraftCountAsync(string org, CancellationToken ct = default) =>
-        (await ListAsync(org, new GridQuery { ChangedOnly = true }, null, 1, ct)).Total;
+        (await ListAsync(org, new GridQuery { ChangedOnly = true }, null, 1, ct)).Total ?? 0;
 
     private async Task<string?> TokenAsync()
     {

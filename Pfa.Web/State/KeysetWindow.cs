@@ -5,7 +5,7 @@ namespace Pfa.Web.State;
 /// the cursor and kept, so scrolling back costs nothing and scrolling forward fetches only what is missing.
 /// A far jump fetches larger pages. <see cref="Reset"/> on any filter or sort change.
 /// </summary>
-public sealed class KeysetWindow<T>(Func<string?, int, CancellationToken, Task<(IReadOnlyList<T> Items, string? NextCursor, long Total)>> fetch,
+public sealed class KeysetWindow<T>(Func<string?, int, CancellationToken, Task<(IReadOnlyList<T> Items, string? NextCursor, long? Total)>> fetch,
     int pageSize = 200, int maxPageSize = 1000)
 {
     private readonly List<T> _rows = [];
@@ -52,7 +52,7 @@ public sealed class KeysetWindow<T>(Func<string?, int, CancellationToken, Task<(
                 _rows.AddRange(page.Items);
                 _cursor = page.NextCursor;
                 _started = true;
-                _total = page.Total;
+                if (page.Total is { } total) _total = total; // only the first page carries it
                 _fetches++;
             }
             if (Done) _total = _rows.Count;
