@@ -5,6 +5,7 @@ var builder = DistributedApplication.CreateBuilder(args);
 var postgres = builder.AddPostgres(PfaResources.Postgres)
     .WithDataDirectory()
     .WithPgAdmin(name: PfaResources.PgAdmin)
+    .WithExtensions("pg_trgm") // trigram index for text search
     .PublishAsAzurePostgresFlexibleServer();
 var pfadb = postgres.AddDatabase(PfaResources.Database);
 if (builder.Configuration["Deploy:ExistingPostgres"] == "true")

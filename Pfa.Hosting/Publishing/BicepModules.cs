@@ -64,6 +64,21 @@ internal static class BicepModules
     {
         var databases = new StringBuilder();
         var secrets = new StringBuilder();
+        var allowed = server.Annotations.OfType<PostgresExtensionsAnnotation>().SelectMany(a => a.Names).Select(n => n.ToUpperInvariant()).Distinct().ToList();
+        // Server parameters and firewall rules cannot change concurrently on a flexible server ("ServerIsBusy"): one after the other.
+        var extensions = allowed.Count == 0 ? "" : $$"""
+            // The schema creates these extensions; Azure only allows allow-listed ones.
+            resource allowedExtensions 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2024-08-01' = {
+              name: 'azure.extensions'
+              parent: server
+              properties: {
+                value: '{{string.Join(',', allowed)}}'
+                source: 'user-defined'
+              }
+            }
+
+            """;
+        var firewallDependsOn = allowed.Count == 0 ? "" : "\n  dependsOn: [\n    allowedExtensions\n  ]";
         foreach (var (db, index) in server.Databases.Select((d, i) => (d, i)))
         {
             databases.Append($$"""
@@ -137,10 +152,11 @@ internal static class BicepModules
               }
             }
 
+            {{extensions}}
             // Container Apps reach the server over its public endpoint; only Azure-internal addresses are admitted.
             resource allowAllAzureIps 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules@2024-08-01' = {
               name: 'AllowAllAzureIps'
-              parent: server
+              parent: server{{firewallDependsOn}}
               properties: {
                 startIpAddress: '0.0.0.0'
                 endIpAddress: '0.0.0.0'

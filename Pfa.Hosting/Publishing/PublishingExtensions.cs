@@ -37,6 +37,17 @@ public static class PublishingExtensions
     /// the manifest carries a secret <c>parameter.v0</c> with a <c>connectionString</c>, as Aspire's <c>AddConnectionString</c>.
     /// A server whose databases all publish this way is left out. Run mode is unchanged.
     /// </summary>
+    /// <summary>
+    /// Extensions the schema creates (e.g. <c>pg_trgm</c>). Azure Database for PostgreSQL only lets allow-listed extensions be
+    /// created, so the flexible server module sets its <c>azure.extensions</c> parameter; locally the server has them all.
+    /// </summary>
+    public static IResourceBuilder<PostgresServerResource> WithExtensions(this IResourceBuilder<PostgresServerResource> builder, params string[] names)
+    {
+        builder.Resource.Annotations.RemoveAll(a => a is PostgresExtensionsAnnotation);
+        builder.Resource.Annotations.Add(new PostgresExtensionsAnnotation(names));
+        return builder;
+    }
+
     public static IResourceBuilder<PostgresDatabaseResource> PublishAsConnectionString(this IResourceBuilder<PostgresDatabaseResource> builder)
     {
         if (!builder.Resource.Annotations.OfType<PublishAsConnectionStringAnnotation>().Any()) builder.Resource.Annotations.Add(new PublishAsConnectionStringAnnotation());
@@ -63,6 +74,9 @@ public sealed record PublishAsConnectionStringAnnotation : IResourceAnnotation;
 
 /// <summary>Publish as Azure Database for PostgreSQL flexible server (<c>azure.bicep.v0</c>).</summary>
 public sealed record AzurePostgresFlexibleServerAnnotation(ParameterResource? UserNameParameter, string SkuName, string SkuTier, string Version, int StorageSizeGb) : IResourceAnnotation;
+
+/// <summary>PostgreSQL extensions the application creates.</summary>
+public sealed record PostgresExtensionsAnnotation(IReadOnlyList<string> Names) : IResourceAnnotation;
 
 /// <summary>Publish as Azure Cache for Redis (<c>azure.bicep.v0</c>).</summary>
 public sealed record AzureRedisAnnotation(string SkuName, int Capacity) : IResourceAnnotation;

@@ -143,7 +143,10 @@ public sealed class ManifestTests(ManifestFixture fixture)
         Assert.Equal("value.v0", (string?)db["type"]);
         Assert.Equal("{pg-kv.secrets.connectionstrings--pfadb}", (string?)db["connectionString"]);
         // azd creates no databases: the module does.
-        Assert.Contains("'Microsoft.DBforPostgreSQL/flexibleServers/databases@", File.ReadAllText(Path.Combine(fixture.OutputDirectory, "pg.module.bicep")));
+        var pgModule = File.ReadAllText(Path.Combine(fixture.OutputDirectory, "pg.module.bicep"));
+        Assert.Contains("'Microsoft.DBforPostgreSQL/flexibleServers/databases@", pgModule);
+        // The migrations create pg_trgm: Azure must allow-list it or the API's migration fails on first start.
+        Assert.Matches(@"name: 'azure.extensions'\s+parent: server\s+properties: \{\s+value: 'PG_TRGM'", pgModule);
 
         var cache = fixture.Resource(PfaResources.Redis);
         Assert.Equal("azure.bicep.v0", (string?)cache["type"]);
