@@ -130,12 +130,14 @@ public sealed class SyncLog
     public DateTimeOffset StartedAt { get; set; }
     public DateTimeOffset? CompletedAt { get; set; }
     public long? DurationMs { get; set; }
-    public int RecordsTotal { get; set; }
+    /// <summary>Rows read from PEMS (read runs) or outbox rows claimed (write-back passes).</summary>
+    public int Fetched { get; set; }
     public int Inserted { get; set; }
     public int Updated { get; set; }
     public int Unchanged { get; set; }
     public int Deleted { get; set; }
-    public int Errored { get; set; }
+    /// <summary>Malformed rows rejected with their reasons (read runs); failed or conflicting writes (write-back passes).</summary>
+    public int Rejected { get; set; }
     public string? ErrorMessage { get; set; }
     public string? ErrorDetails { get; set; }
     public string? TriggeredBy { get; set; }

@@ -199,7 +199,7 @@ public sealed class SyncRunner(
               WHERE id = (SELECT min(id) FROM sync_log WHERE organization_id = @org AND direction = 'read' AND status = 'requested')
               RETURNING id
             ), started AS (
-              INSERT INTO sync_log (organization_id, direction, kind, status, started_at, records_total, inserted, updated, unchanged, deleted, errored, triggered_by)
+              INSERT INTO sync_log (organization_id, direction, kind, status, started_at, fetched, inserted, updated, unchanged, deleted, rejected, triggered_by)
               SELECT @org, 'read', @kind, 'running', now(), 0, 0, 0, 0, 0, 0, @by WHERE NOT EXISTS (SELECT 1 FROM claimed)
               RETURNING id
             )
@@ -223,8 +223,8 @@ public sealed class SyncRunner(
         var details = t.Rejections.Count == 0 && failure is null ? null
             : JsonSerializer.Serialize(new { rejected = t.Rejections, rejectedTotal = t.Rejected, error = failure?.GetType().Name });
         await ExecAsync(conn, """
-            UPDATE sync_log SET status = @status, kind = @kind, completed_at = now(), duration_ms = @ms, records_total = @fetched,
-              inserted = @ins, updated = @upd, unchanged = @unch, deleted = @del, errored = @rej, error_message = @err, error_details = @details::jsonb
+            UPDATE sync_log SET status = @status, kind = @kind, completed_at = now(), duration_ms = @ms, fetched = @fetched,
+              inserted = @ins, updated = @upd, unchanged = @unch, deleted = @del, rejected = @rej, error_message = @err, error_details = @details::jsonb
             WHERE id = @id
             """, ct, ("id", syncId), ("status", failure is null ? "completed" : "failed"), ("kind", KindName(kind)), ("ms", durationMs),
             ("fetched", t.Fetched), ("ins", t.Inserted), ("upd", t.Updated), ("unch", t.Unchanged), ("del", t.Deleted), ("rej", t.Rejected),

@@ -61,7 +61,7 @@ public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient pems, PemsRo
             if (claimed.Count == 0) return new(0, 0, 0, 0);
 
             var syncId = await Scalar<long>(lockConn, """
-                INSERT INTO sync_log (organization_id, direction, kind, status, started_at, records_total, inserted, updated, unchanged, deleted, errored, triggered_by)
+                INSERT INTO sync_log (organization_id, direction, kind, status, started_at, fetched, inserted, updated, unchanged, deleted, rejected, triggered_by)
                 VALUES (@org, 'write', 'writeback', 'running', now(), @n, 0, 0, 0, 0, 0, 'outbox') RETURNING id
                 """, ct, ("org", organizationId), ("n", claimed.Count));
             int written = 0, conflicts = 0, retrying = 0, failed = 0;
@@ -125,7 +125,7 @@ public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient pems, PemsRo
             }
             await Exec("""
                 UPDATE sync_log SET status = 'completed', completed_at = now(), duration_ms = (extract(epoch FROM now() - started_at) * 1000)::bigint,
-                  updated = @w, errored = @f + @c, error_message = CASE WHEN @c > 0 THEN @c || ' conflict(s)' END
+                  updated = @w, rejected = @f + @c, error_message = CASE WHEN @c > 0 THEN @c || ' conflict(s)' END
                 WHERE id = @id
                 """, CancellationToken.None, ("id", syncId), ("w", written), ("f", failed), ("c", conflicts));
             return new(written, conflicts, retrying, failed);

@@ -612,9 +612,9 @@ namespace Pfa.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("error_message");
 
-                    b.Property<int>("Errored")
+                    b.Property<int>("Fetched")
                         .HasColumnType("integer")
-                        .HasColumnName("errored");
+                        .HasColumnName("fetched");
 
                     b.Property<int>("Inserted")
                         .HasColumnType("integer")
@@ -629,9 +629,9 @@ namespace Pfa.Data.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("organization_id");
 
-                    b.Property<int>("RecordsTotal")
+                    b.Property<int>("Rejected")
                         .HasColumnType("integer")
-                        .HasColumnName("records_total");
+                        .HasColumnName("rejected");
 
                     b.Property<DateTimeOffset>("StartedAt")
                         .HasColumnType("timestamp with time zone")

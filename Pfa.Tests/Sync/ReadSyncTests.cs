@@ -63,7 +63,7 @@ public sealed class ReadSyncTests(InfrastructureFixture infra)
         }
         Assert.Equal(SyncHarness.Records * stored.Count, checkedValues);
 
-        var log = await h.ListAsync("SELECT kind, status, records_total, inserted, updated, unchanged, deleted, errored, duration_ms IS NOT NULL FROM sync_log WHERE organization_id = @org",
+        var log = await h.ListAsync("SELECT kind, status, fetched, inserted, updated, unchanged, deleted, rejected, duration_ms IS NOT NULL FROM sync_log WHERE organization_id = @org",
             r => (r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4), r.GetInt32(5), r.GetInt32(6), r.GetInt32(7), r.GetBoolean(8)));
         Assert.Equal([("full", "completed", SyncHarness.Records, SyncHarness.Records, 0, 0, 0, 0, true)], log);
         Assert.Equal(2, await h.OrgMirrorVersionAsync());
