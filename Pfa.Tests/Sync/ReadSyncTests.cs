@@ -13,7 +13,7 @@ namespace Pfa.Tests.Sync;
 public sealed class ReadSyncTests(InfrastructureFixture infra)
 {
     /// <summary>PFA JSON key of each mapped field (the domain record calls the forecast category its category description).</summary>
-    private static string JsonKey(string target) => target switch
+    internal static string JsonKey(string target) => target switch
     {
         PfaFieldNames.ForecastCategory => "categoryDescription",
         PfaFieldNames.LastModified => "pemsVersion",
@@ -40,7 +40,7 @@ public sealed class ReadSyncTests(InfrastructureFixture infra)
         Assert.Equal(raw.Keys.Order(), mirror.Select(m => m.Id).Order());
 
         var mapping = PemsFieldMapping.Default;
-        var stored = mapping.Rules.Where(r => r.Target is not (PfaFieldNames.Organization or PfaFieldNames.VendorName or PfaFieldNames.LastModifiedBy)).ToList();
+        var stored = StoredRules(mapping);
         var checkedValues = 0;
         foreach (var m in mirror)
         {
@@ -72,7 +72,11 @@ public sealed class ReadSyncTests(InfrastructureFixture infra)
     }
 
     /// <summary>The value the mirror must hold for a raw PEMS cell, derived from the rule independently of the normaliser.</summary>
-    private static JsonNode? Expected(PemsFieldRule rule, string? cell, PemsFieldMapping mapping)
+    /// <summary>The mapped fields the mirror keeps (organization, vendor and last-modified-by are read but not stored).</summary>
+    internal static List<PemsFieldRule> StoredRules(PemsFieldMapping mapping) =>
+        [.. mapping.Rules.Where(r => r.Target is not (PfaFieldNames.Organization or PfaFieldNames.VendorName or PfaFieldNames.LastModifiedBy))];
+
+    internal static JsonNode? Expected(PemsFieldRule rule, string? cell, PemsFieldMapping mapping)
     {
         if (string.IsNullOrWhiteSpace(cell)) return rule.Conversion == PemsValueConversion.Flag ? JsonValue.Create(false) : rule.Conversion == PemsValueConversion.Decimal ? JsonValue.Create(0m) : null;
         cell = cell.Trim();
