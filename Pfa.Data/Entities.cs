@@ -8,6 +8,7 @@ public static class OrgRoleRules
 {
     public static bool CanEdit(this OrgRole role) => role is OrgRole.Editor or OrgRole.PortfolioManager or OrgRole.Admin;
     public static bool CanCommit(this OrgRole role) => role is OrgRole.PortfolioManager or OrgRole.Admin;
+    public static bool CanAdminister(this OrgRole role) => role is OrgRole.Admin;
 }
 
 /// <summary>Life of a delta. Open states (all but synced/failed) allow at most one row per user per record.</summary>
@@ -153,4 +154,21 @@ public sealed class AuditLog
     public string? Entity { get; set; }
     public string? EntityId { get; set; }
     public string? Details { get; set; }
+}
+
+/// <summary>
+/// An organization's own PEMS endpoint and service user; without a row the worker uses its configured default. The
+/// password is stored only as ASP.NET Core Data Protection ciphertext (<see cref="PemsConnectionSecrets"/>).
+/// </summary>
+public sealed class PemsConnection
+{
+    public Guid OrganizationId { get; set; }
+    public required string BaseUrl { get; set; }
+    public required string Tenant { get; set; }
+    public required string GridId { get; set; }
+    public required string ScreenId { get; set; }
+    public required string Username { get; set; }
+    public string? PasswordProtected { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public string? UpdatedBy { get; set; }
 }

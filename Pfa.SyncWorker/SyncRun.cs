@@ -30,7 +30,7 @@ public sealed record SyncRunResult(
 /// </summary>
 public sealed class SyncRunner(
     NpgsqlDataSource db, PemsClient pems, PemsRowNormalizer normalizer, IOptions<SyncOptions> options, SyncEvents events,
-    ILogger<SyncRunner> logger, TimeProvider? time = null)
+    ILogger<SyncRunner> logger, TimeProvider? time = null, PemsConnections? connections = null)
 {
     // First key of the two-int advisory lock: "PFAS"; the second is derived from the organization id.
     private const int LockSpace = 0x50464153;
@@ -70,7 +70,8 @@ public sealed class SyncRunner(
             Exception? failure = null;
             try
             {
-                await ReadAndUpsertAsync(organizationId, organizationCode, syncId, runKind, watermark, tally, ct);
+                var client = connections is null ? pems : await connections.ClientForAsync(organizationId, ct);
+                await ReadAndUpsertAsync(client, organizationId, organizationCode, syncId, runKind, watermark, tally, ct);
                 if (runKind == SyncKind.Full || tally.Inserted + tally.Updated > 0)
                 {
                     await using var conn = await db.OpenConnectionAsync(ct);
@@ -124,7 +125,7 @@ public sealed class SyncRunner(
         }
     }
 
-    private async Task ReadAndUpsertAsync(Guid orgId, string orgCode, long syncId, SyncKind kind, DateTimeOffset? watermark, Tally tally, CancellationToken ct)
+    private async Task ReadAndUpsertAsync(PemsClient pems, Guid orgId, string orgCode, long syncId, SyncKind kind, DateTimeOffset? watermark, Tally tally, CancellationToken ct)
     {
         var o = options.Value;
         // Keyset paging by pfs_id for both kinds: a record deleted or edited mid-read cannot shift another out of the read.

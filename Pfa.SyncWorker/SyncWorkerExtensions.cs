@@ -26,7 +26,12 @@ public static class SyncWorkerExtensions
         builder.Services.AddPemsClientFactory().RemoveAllResilienceHandlers()
             .AddHttpMessageHandler(sp => sp.GetRequiredService<PemsThrottle>().CreateHandler());
 #pragma warning restore EXTEXP0001
-        builder.Services.AddSingleton(sp => sp.GetRequiredService<PemsClientFactory>().Create(PemsConnection(config)));
+        builder.Services.AddSingleton(_ => PemsConnection(config));
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<PemsClientFactory>().Create(sp.GetRequiredService<PemsClientOptions>()));
+        // Per-organization connections (pems_connection) with passwords decrypted by the key ring the API shares.
+        builder.Services.AddPfaDataProtection();
+        builder.Services.AddSingleton(sp => new PemsConnections(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<PemsConnectionSecrets>(),
+            sp.GetRequiredService<PemsClientOptions>(), sp.GetRequiredService<PemsClient>(), sp.GetRequiredService<PemsClientFactory>().Create));
         builder.Services.AddSingleton(_ => new PemsRowNormalizer(config.GetSection("Sync:FieldMapping").Get<PemsFieldMapping>() is { Rules.Count: > 0 } m
             ? m : PemsFieldMapping.Default));
         builder.Services.AddSingleton<SyncEvents>();
@@ -55,6 +60,6 @@ public static class SyncWorkerExtensions
     }
 
     /// <summary>A bare host (as service discovery gives it) gets PEMS's REST root; an explicit path is kept.</summary>
-    private static Uri RestServices(Uri url) =>
+    internal static Uri RestServices(Uri url) =>
         url.AbsolutePath is "/" or "" ? new Uri(url, "axis/restservices/") : url.AbsoluteUri.EndsWith('/') ? url : new Uri(url.AbsoluteUri + "/");
 }

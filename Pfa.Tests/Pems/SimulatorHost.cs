@@ -61,7 +61,8 @@ public sealed class SimulatorHost(IDictionary<string, string?>? settings = null)
     public AttemptCounter Attempts { get; } = new();
 
     /// <param name="outer">A handler in front of the attempt counter, e.g. the worker's PEMS throttle.</param>
-    public PemsClient CreatePemsClient(Action<PemsClientOptions>? configure = null, DelegatingHandler? outer = null)
+    public PemsClient CreatePemsClient(Action<PemsClientOptions>? configure = null, DelegatingHandler? outer = null,
+        Microsoft.Extensions.Logging.ILogger<PemsClient>? logger = null)
     {
         var http = outer is null ? CreateDefaultClient(new CountingHandler(Attempts)) : CreateDefaultClient(outer, new CountingHandler(Attempts));
         http.Timeout = Timeout.InfiniteTimeSpan;
@@ -77,7 +78,7 @@ public sealed class SimulatorHost(IDictionary<string, string?>? settings = null)
             AttemptTimeout = TimeSpan.FromSeconds(30),
         };
         configure?.Invoke(options);
-        return new PemsClient(http, options);
+        return new PemsClient(http, options, logger);
     }
 
     public async Task QueueFaultsAsync(params string[] faults)

@@ -41,9 +41,10 @@ public sealed class SyncHarness : IAsyncDisposable
             .With("PemsSimulator:RecordsPerOrganization", records.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
-    public static async Task<SyncHarness> CreateAsync(InfrastructureFixture infra, int records = Records)
+    public static async Task<SyncHarness> CreateAsync(InfrastructureFixture infra, int records = Records, Action<SimulatorHost>? configure = null)
     {
         var h = new SyncHarness(infra, ApiHost.Unique("SY"), records);
+        configure?.Invoke(h.Simulator);
         h.OrgId = await h.Api.CreateOrgAsync(h.Code);
         return h;
     }
