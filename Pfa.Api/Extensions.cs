@@ -21,6 +21,8 @@ public static class Extensions
     {
         builder.AddNpgsqlDbContext<PfaDbContext>(PfaResources.Database);
         builder.AddRedisClient(PfaResources.Redis);
+        // Encrypts per-organization PEMS passwords with the key ring the worker shares (data_protection_keys).
+        builder.Services.AddPfaDataProtection();
 
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.Services.AddProblemDetails();
@@ -112,6 +114,7 @@ public static class Extensions
         app.MapPortfolioApi();
         app.MapConflictsApi();
         app.MapSyncApi();
+        app.MapPemsConnectionApi();
         app.MapExportApi();
         return app;
     }

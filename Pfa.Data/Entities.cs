@@ -10,6 +10,7 @@ public static class OrgRoleRules
     public static bool CanCommit(this OrgRole role) => role is OrgRole.PortfolioManager or OrgRole.Admin;
     /// <summary>The BEO analysts' cross-organization portfolio (read-only, committed figures): perm_ViewAllOrgs of the original.</summary>
     public static bool CanViewAllOrganizations(this OrgRole role) => role is OrgRole.BeoAnalyst or OrgRole.Admin;
+    public static bool CanAdminister(this OrgRole role) => role is OrgRole.Admin;
 }
 
 /// <summary>Life of a delta. Open states (all but synced/failed) allow at most one row per user per record.</summary>
@@ -132,12 +133,14 @@ public sealed class SyncLog
     public DateTimeOffset StartedAt { get; set; }
     public DateTimeOffset? CompletedAt { get; set; }
     public long? DurationMs { get; set; }
-    public int RecordsTotal { get; set; }
+    /// <summary>Rows read from PEMS (read runs) or outbox rows claimed (write-back passes).</summary>
+    public int Fetched { get; set; }
     public int Inserted { get; set; }
     public int Updated { get; set; }
     public int Unchanged { get; set; }
     public int Deleted { get; set; }
-    public int Errored { get; set; }
+    /// <summary>Malformed rows rejected with their reasons (read runs); failed or conflicting writes (write-back passes).</summary>
+    public int Rejected { get; set; }
     public string? ErrorMessage { get; set; }
     public string? ErrorDetails { get; set; }
     public string? TriggeredBy { get; set; }
@@ -153,4 +156,21 @@ public sealed class AuditLog
     public string? Entity { get; set; }
     public string? EntityId { get; set; }
     public string? Details { get; set; }
+}
+
+/// <summary>
+/// An organization's own PEMS endpoint and service user; without a row the worker uses its configured default. The
+/// password is stored only as ASP.NET Core Data Protection ciphertext (<see cref="PemsConnectionSecrets"/>).
+/// </summary>
+public sealed class PemsConnection
+{
+    public Guid OrganizationId { get; set; }
+    public required string BaseUrl { get; set; }
+    public required string Tenant { get; set; }
+    public required string GridId { get; set; }
+    public required string ScreenId { get; set; }
+    public required string Username { get; set; }
+    public string? PasswordProtected { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public string? UpdatedBy { get; set; }
 }

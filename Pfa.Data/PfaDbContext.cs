@@ -1,9 +1,10 @@
 using System.Text;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
 namespace Pfa.Data;
 
-public sealed class PfaDbContext(DbContextOptions<PfaDbContext> options) : DbContext(options)
+public sealed class PfaDbContext(DbContextOptions<PfaDbContext> options) : DbContext(options), IDataProtectionKeyContext
 {
     public DbSet<Organization> Organizations => Set<Organization>();
     public DbSet<AppUser> Users => Set<AppUser>();
@@ -14,6 +15,9 @@ public sealed class PfaDbContext(DbContextOptions<PfaDbContext> options) : DbCon
     public DbSet<PfaOutbox> Outbox => Set<PfaOutbox>();
     public DbSet<SyncLog> SyncLogs => Set<SyncLog>();
     public DbSet<AuditLog> AuditLogs => Set<AuditLog>();
+    public DbSet<PemsConnection> PemsConnections => Set<PemsConnection>();
+    /// <summary>The Data Protection key ring shared by the API and the worker (see PfaDataProtection).</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     /// <summary>Typed columns generated from <c>pfa_mirror.data</c>: name → SQL expression (immutable helpers from the migration).</summary>
     public static readonly IReadOnlyList<(string Column, string Type, string Sql)> MirrorGeneratedColumns =
@@ -111,6 +115,13 @@ public sealed class PfaDbContext(DbContextOptions<PfaDbContext> options) : DbCon
             e.Property(x => x.ErrorDetails).HasColumnType("jsonb");
             e.HasIndex(x => new { x.OrganizationId, x.StartedAt });
         });
+        b.Entity<PemsConnection>(e =>
+        {
+            e.ToTable("pems_connection");
+            e.HasKey(x => x.OrganizationId);
+            e.HasOne<Organization>().WithOne().HasForeignKey<PemsConnection>(x => x.OrganizationId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<DataProtectionKey>(e => e.ToTable("data_protection_keys"));
         b.Entity<AuditLog>(e =>
         {
             e.ToTable("audit_log");

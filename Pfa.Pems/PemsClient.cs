@@ -341,6 +341,8 @@ public sealed class PemsClient
             }
 
             var delay = BackoffDelay(attempt, retryAfter);
+            // Tag with the operation's kind ("CUPFA2 GET", "grid CUPFAG"), not the record or cursor: metric tags must stay few.
+            PemsTelemetry.Retries.Add(1, new KeyValuePair<string, object?>("operation", string.Join(' ', operation.Split(' ').Take(2))), new KeyValuePair<string, object?>("kind", failure.Kind.ToString()));
             _logger.LogWarning("PEMS {Operation} for {Organization} failed ({Kind}), attempt {Attempt}/{MaxAttempts}; retrying in {DelayMs} ms: {Message}",
                 operation, organization, failure.Kind, attempt, _options.MaxAttempts, (int)delay.TotalMilliseconds, failure.Message);
             await Task.Delay(delay, _time, ct);

@@ -14,6 +14,7 @@ public sealed class FaultInjector
     public const string Header = "X-Pems-Sim-Fault";
 
     private readonly ConcurrentQueue<string> _queue = new();
+    private readonly ConcurrentDictionary<string, int> _served = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private Random _rng;
     private long _windowSecond;
@@ -47,12 +48,17 @@ public sealed class FaultInjector
 
     public void ClearQueue() => _queue.Clear();
 
+    /// <summary>How many requests got each fault since start (e.g. "429": 3), so a test can prove a client stayed under the rate.</summary>
+    public IReadOnlyDictionary<string, int> Served => new SortedDictionary<string, int>(_served, StringComparer.Ordinal);
+
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         var fault = context.Request.Headers[Header].FirstOrDefault()
             ?? (_queue.TryDequeue(out var q) ? q : null)
             ?? Background();
         var options = Options;
+        if (fault is { Length: > 0 } f0 && f0.Trim().ToLowerInvariant() is var kind && kind != "none")
+            _served.AddOrUpdate(kind.StartsWith("latency:", StringComparison.Ordinal) ? "latency" : kind, 1, (_, n) => n + 1);
 
         if (options.LatencyMs > 0) await Task.Delay(options.LatencyMs, context.RequestAborted);
 

@@ -30,7 +30,7 @@ public sealed record SyncRunResult(
 /// </summary>
 public sealed class SyncRunner(
     NpgsqlDataSource db, PemsClient pems, PemsRowNormalizer normalizer, IOptions<SyncOptions> options, SyncEvents events,
-    ILogger<SyncRunner> logger, TimeProvider? time = null)
+    ILogger<SyncRunner> logger, TimeProvider? time = null, PemsConnections? connections = null)
 {
     // First key of the two-int advisory lock: "PFAS"; the second is derived from the organization id.
     private const int LockSpace = 0x50464153;
@@ -70,7 +70,8 @@ public sealed class SyncRunner(
             Exception? failure = null;
             try
             {
-                await ReadAndUpsertAsync(organizationId, organizationCode, syncId, runKind, watermark, tally, ct);
+                var client = connections is null ? pems : await connections.ClientForAsync(organizationId, ct);
+                await ReadAndUpsertAsync(client, organizationId, organizationCode, syncId, runKind, watermark, tally, ct);
                 if (runKind == SyncKind.Full || tally.Inserted + tally.Updated > 0)
                 {
                     await using var conn = await db.OpenConnectionAsync(ct);
@@ -124,7 +125,7 @@ public sealed class SyncRunner(
         }
     }
 
-    private async Task ReadAndUpsertAsync(Guid orgId, string orgCode, long syncId, SyncKind kind, DateTimeOffset? watermark, Tally tally, CancellationToken ct)
+    private async Task ReadAndUpsertAsync(PemsClient pems, Guid orgId, string orgCode, long syncId, SyncKind kind, DateTimeOffset? watermark, Tally tally, CancellationToken ct)
     {
         var o = options.Value;
         // Keyset paging by pfs_id for both kinds: a record deleted or edited mid-read cannot shift another out of the read.
@@ -199,7 +200,7 @@ public sealed class SyncRunner(
               WHERE id = (SELECT min(id) FROM sync_log WHERE organization_id = @org AND direction = 'read' AND status = 'requested')
               RETURNING id
             ), started AS (
-              INSERT INTO sync_log (organization_id, direction, kind, status, started_at, records_total, inserted, updated, unchanged, deleted, errored, triggered_by)
+              INSERT INTO sync_log (organization_id, direction, kind, status, started_at, fetched, inserted, updated, unchanged, deleted, rejected, triggered_by)
               SELECT @org, 'read', @kind, 'running', now(), 0, 0, 0, 0, 0, 0, @by WHERE NOT EXISTS (SELECT 1 FROM claimed)
               RETURNING id
             )
@@ -223,8 +224,8 @@ public sealed class SyncRunner(
         var details = t.Rejections.Count == 0 && failure is null ? null
             : JsonSerializer.Serialize(new { rejected = t.Rejections, rejectedTotal = t.Rejected, error = failure?.GetType().Name });
         await ExecAsync(conn, """
-            UPDATE sync_log SET status = @status, kind = @kind, completed_at = now(), duration_ms = @ms, records_total = @fetched,
-              inserted = @ins, updated = @upd, unchanged = @unch, deleted = @del, errored = @rej, error_message = @err, error_details = @details::jsonb
+            UPDATE sync_log SET status = @status, kind = @kind, completed_at = now(), duration_ms = @ms, fetched = @fetched,
+              inserted = @ins, updated = @upd, unchanged = @unch, deleted = @del, rejected = @rej, error_message = @err, error_details = @details::jsonb
             WHERE id = @id
             """, ct, ("id", syncId), ("status", failure is null ? "completed" : "failed"), ("kind", KindName(kind)), ("ms", durationMs),
             ("fetched", t.Fetched), ("ins", t.Inserted), ("upd", t.Updated), ("unch", t.Unchanged), ("del", t.Deleted), ("rej", t.Rejected),

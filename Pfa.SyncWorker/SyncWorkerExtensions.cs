@@ -7,6 +7,9 @@ namespace Pfa.SyncWorker;
 
 public static class SyncWorkerExtensions
 {
+    /// <summary>PEMS is said to allow 10 requests a second (the simulator's 429 threshold when enabled); 8 leaves headroom.</summary>
+    public const double DefaultMaxRequestsPerSecond = 8;
+
     /// <summary>The read sync: PostgreSQL, optional Redis for events, the PEMS client, the runner and its scheduler.</summary>
     public static IHostApplicationBuilder AddReadSync(this IHostApplicationBuilder builder)
     {
@@ -18,9 +21,17 @@ public static class SyncWorkerExtensions
         builder.Services.Configure<SyncOptions>(config.GetSection(SyncOptions.SectionName));
         // PemsClient retries, times attempts and honours Retry-After itself; a second retry layer would multiply the load on PEMS.
 #pragma warning disable EXTEXP0001 // the documented way to undo ConfigureHttpClientDefaults' standard handler for one client
-        builder.Services.AddPemsClientFactory().RemoveAllResilienceHandlers();
+        // One throttle for every PEMS request of this process (write-back and read pages alike: PEMS limits the service user).
+        builder.Services.AddSingleton(_ => new PemsThrottle(config.GetValue("WriteBack:MaxRequestsPerSecond", DefaultMaxRequestsPerSecond)));
+        builder.Services.AddPemsClientFactory().RemoveAllResilienceHandlers()
+            .AddHttpMessageHandler(sp => sp.GetRequiredService<PemsThrottle>().CreateHandler());
 #pragma warning restore EXTEXP0001
-        builder.Services.AddSingleton(sp => sp.GetRequiredService<PemsClientFactory>().Create(PemsConnection(config)));
+        builder.Services.AddSingleton(_ => PemsConnection(config));
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<PemsClientFactory>().Create(sp.GetRequiredService<PemsClientOptions>()));
+        // Per-organization connections (pems_connection) with passwords decrypted by the key ring the API shares.
+        builder.Services.AddPfaDataProtection();
+        builder.Services.AddSingleton(sp => new PemsConnections(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<PemsConnectionSecrets>(),
+            sp.GetRequiredService<PemsClientOptions>(), sp.GetRequiredService<PemsClient>(), sp.GetRequiredService<PemsClientFactory>().Create));
         builder.Services.AddSingleton(_ => new PemsRowNormalizer(config.GetSection("Sync:FieldMapping").Get<PemsFieldMapping>() is { Rules.Count: > 0 } m
             ? m : PemsFieldMapping.Default));
         builder.Services.AddSingleton<SyncEvents>();
@@ -49,6 +60,6 @@ public static class SyncWorkerExtensions
     }
 
     /// <summary>A bare host (as service discovery gives it) gets PEMS's REST root; an explicit path is kept.</summary>
-    private static Uri RestServices(Uri url) =>
+    internal static Uri RestServices(Uri url) =>
         url.AbsolutePath is "/" or "" ? new Uri(url, "axis/restservices/") : url.AbsoluteUri.EndsWith('/') ? url : new Uri(url.AbsoluteUri + "/");
 }

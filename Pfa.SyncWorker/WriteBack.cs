@@ -19,8 +19,8 @@ public sealed record WriteBackResult(int Written, int Conflicts, int Retrying, i
 /// absolute values, so a write retried after a lost answer cannot apply twice. On success the mirror line is re-read
 /// from PEMS through the normal upsert.
 /// </summary>
-public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient pems, PemsRowNormalizer normalizer, ILogger<WriteBackRunner> logger,
-    TimeProvider? time = null)
+public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient defaultPems, PemsRowNormalizer normalizer, ILogger<WriteBackRunner> logger,
+    TimeProvider? time = null, PemsConnections? connections = null)
 {
     public const int MaxAttempts = 5;
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
@@ -59,9 +59,10 @@ public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient pems, PemsRo
                         JsonNode.Parse(r.GetString(4))!.AsObject(), JsonNode.Parse(r.GetString(5))!.AsObject()));
             }
             if (claimed.Count == 0) return new(0, 0, 0, 0);
+            var pems = connections is null ? defaultPems : await connections.ClientForAsync(organizationId, ct);
 
             var syncId = await Scalar<long>(lockConn, """
-                INSERT INTO sync_log (organization_id, direction, kind, status, started_at, records_total, inserted, updated, unchanged, deleted, errored, triggered_by)
+                INSERT INTO sync_log (organization_id, direction, kind, status, started_at, fetched, inserted, updated, unchanged, deleted, rejected, triggered_by)
                 VALUES (@org, 'write', 'writeback', 'running', now(), @n, 0, 0, 0, 0, 0, 'outbox') RETURNING id
                 """, ct, ("org", organizationId), ("n", claimed.Count));
             int written = 0, conflicts = 0, retrying = 0, failed = 0;
@@ -90,7 +91,7 @@ public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient pems, PemsRo
                     // PEMS has the write: record that first, so nothing after it can turn a done write into a failed or repeated one.
                     await FinishAsync(item.Id, item.ModificationId, "done", "synced", null, null, ct);
                     written++;
-                    refreshed.AddRange(await ReadLineAsync(organizationCode, item.PfaId, ct));
+                    refreshed.AddRange(await ReadLineAsync(pems, organizationCode, item.PfaId, ct));
                 }
                 catch (PemsException e) when (IsTransient(e.Kind) && item.Attempts < MaxAttempts)
                 {
@@ -125,7 +126,7 @@ public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient pems, PemsRo
             }
             await Exec("""
                 UPDATE sync_log SET status = 'completed', completed_at = now(), duration_ms = (extract(epoch FROM now() - started_at) * 1000)::bigint,
-                  updated = @w, errored = @f + @c, error_message = CASE WHEN @c > 0 THEN @c || ' conflict(s)' END
+                  updated = @w, rejected = @f + @c, error_message = CASE WHEN @c > 0 THEN @c || ' conflict(s)' END
                 WHERE id = @id
                 """, CancellationToken.None, ("id", syncId), ("w", written), ("f", failed), ("c", conflicts));
             return new(written, conflicts, retrying, failed);
@@ -143,7 +144,7 @@ public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient pems, PemsRo
     /// Re-reads one written line from the grid. Best effort: the write is already recorded as done, and the next read
     /// sync brings the line in if this read fails.
     /// </summary>
-    private async Task<IReadOnlyList<MirrorRecord>> ReadLineAsync(string orgCode, string pfaId, CancellationToken ct)
+    private async Task<IReadOnlyList<MirrorRecord>> ReadLineAsync(PemsClient pems, string orgCode, string pfaId, CancellationToken ct)
     {
         try
         {

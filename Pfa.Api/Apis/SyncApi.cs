@@ -5,7 +5,7 @@ using Pfa.Api.Infrastructure;
 namespace Pfa.Api.Apis;
 
 public sealed record SyncLogDto(long Id, string Direction, string Kind, string Status, DateTimeOffset StartedAt, DateTimeOffset? CompletedAt,
-    long? DurationMs, int RecordsTotal, int Inserted, int Updated, int Unchanged, int Deleted, int Errored, string? ErrorMessage, string? TriggeredBy);
+    long? DurationMs, int Fetched, int Inserted, int Updated, int Unchanged, int Deleted, int Rejected, string? ErrorMessage, string? TriggeredBy);
 public sealed record SyncStatusResponse(string Organization, long MirrorVersion, long MirrorLines, int PendingWriteBack, int Conflicts,
     IReadOnlyList<SyncLogDto> History);
 public sealed record SyncTriggerResponse(long RequestId, bool AlreadyRequested);
@@ -38,7 +38,7 @@ public static class SyncApi
             (lines, pending, conflicts) = (r.GetInt64(0), r.GetInt32(1), r.GetInt32(2));
         }
         await using var log = s.Command("""
-            SELECT id, direction, kind, status, started_at, completed_at, duration_ms, records_total, inserted, updated, unchanged, deleted, errored, error_message, triggered_by
+            SELECT id, direction, kind, status, started_at, completed_at, duration_ms, fetched, inserted, updated, unchanged, deleted, rejected, error_message, triggered_by
             FROM sync_log WHERE organization_id = @org ORDER BY started_at DESC, id DESC LIMIT 50
             """);
         log.Parameters.AddWithValue("org", ctx.OrganizationId);
@@ -63,7 +63,7 @@ public static class SyncApi
             WITH existing AS (
               SELECT id FROM sync_log WHERE organization_id = @org AND status = 'requested' ORDER BY id LIMIT 1
             ), inserted AS (
-              INSERT INTO sync_log (organization_id, direction, kind, status, started_at, records_total, inserted, updated, unchanged, deleted, errored, triggered_by)
+              INSERT INTO sync_log (organization_id, direction, kind, status, started_at, fetched, inserted, updated, unchanged, deleted, rejected, triggered_by)
               SELECT @org, 'read', 'manual', 'requested', now(), 0, 0, 0, 0, 0, 0, @by WHERE NOT EXISTS (SELECT 1 FROM existing)
               RETURNING id
             )

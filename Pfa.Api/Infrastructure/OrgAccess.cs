@@ -15,7 +15,7 @@ public sealed record OrgContext(Guid UserId, string UserName, Guid OrganizationI
     public bool CanTriggerSync => Role.CanCommit();
 }
 
-public enum Need { Read, Edit, Commit, Sync }
+public enum Need { Read, Edit, Commit, Sync, Administer }
 
 /// <summary>
 /// First wall: membership and role from the database on every request (a revoked membership takes effect at once).
@@ -44,6 +44,7 @@ public sealed class OrgAccess(PfaDbContext db, NpgsqlDataSource dataSource)
             Need.Edit => ctx.CanEdit,
             Need.Commit => ctx.CanCommit,
             Need.Sync => ctx.CanTriggerSync,
+            Need.Administer => ctx.Role.CanAdminister(),
             _ => false,
         };
         return allowed

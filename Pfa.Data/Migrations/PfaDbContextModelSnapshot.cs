@@ -64,6 +64,76 @@ namespace Pfa.Data.Migrations
                     b.ToTable("users", (string)null);
                 });
 
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("text")
+                        .HasColumnName("friendly_name");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("text")
+                        .HasColumnName("xml");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("data_protection_keys", (string)null);
+                });
+
+            modelBuilder.Entity("Pfa.Data.PemsConnection", b =>
+                {
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("BaseUrl")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("base_url");
+
+                    b.Property<string>("GridId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("grid_id");
+
+                    b.Property<string>("PasswordProtected")
+                        .HasColumnType("text")
+                        .HasColumnName("password_protected");
+
+                    b.Property<string>("ScreenId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("screen_id");
+
+                    b.Property<string>("Tenant")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("tenant");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("UpdatedBy")
+                        .HasColumnType("text")
+                        .HasColumnName("updated_by");
+
+                    b.Property<string>("Username")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("username");
+
+                    b.HasKey("OrganizationId");
+
+                    b.ToTable("pems_connection", (string)null);
+                });
+
             modelBuilder.Entity("Pfa.Data.AuditLog", b =>
                 {
                     b.Property<long>("Id")
@@ -612,9 +682,9 @@ namespace Pfa.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("error_message");
 
-                    b.Property<int>("Errored")
+                    b.Property<int>("Fetched")
                         .HasColumnType("integer")
-                        .HasColumnName("errored");
+                        .HasColumnName("fetched");
 
                     b.Property<int>("Inserted")
                         .HasColumnType("integer")
@@ -629,9 +699,9 @@ namespace Pfa.Data.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("organization_id");
 
-                    b.Property<int>("RecordsTotal")
+                    b.Property<int>("Rejected")
                         .HasColumnType("integer")
-                        .HasColumnName("records_total");
+                        .HasColumnName("rejected");
 
                     b.Property<DateTimeOffset>("StartedAt")
                         .HasColumnType("timestamp with time zone")
@@ -672,6 +742,15 @@ namespace Pfa.Data.Migrations
                     b.HasOne("Pfa.Data.AppUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Pfa.Data.PemsConnection", b =>
+                {
+                    b.HasOne("Pfa.Data.Organization", null)
+                        .WithOne()
+                        .HasForeignKey("Pfa.Data.PemsConnection", "OrganizationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -17,7 +17,7 @@ public static class AdminApi
     }
 
     private static IResult GetStats(PemsStore store, FaultInjector faults) =>
-        Results.Json(new { organizations = store.Counts(), faults = faults.Options, queuedFaults = faults.Queued, journal = store.JournalPath });
+        Results.Json(new { organizations = store.Counts(), faults = faults.Options, queuedFaults = faults.Queued, faultsServed = faults.Served, journal = store.JournalPath });
 
     private static IResult MutateRandom(PemsStore store, string? organization, int count, int? seed) =>
         Results.Json(store.MutateRandom(organization, count, seed ?? Environment.TickCount)

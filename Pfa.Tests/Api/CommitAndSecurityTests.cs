@@ -121,7 +121,7 @@ public sealed class CommitAndSecurityTests(InfrastructureFixture infra) : IAsync
         }
         await using (var s = await TenantSession.BeginAsync(ds, [_otherOrgId], _otherOrgId, _strangerId, Http.Ct))
         {
-            await using var insert = s.Command("INSERT INTO sync_log (organization_id, direction, kind, status, started_at, records_total, inserted, updated, unchanged, deleted, errored) VALUES (@org, 'read', 'manual', 'requested', now(), 0, 0, 0, 0, 0, 0)");
+            await using var insert = s.Command("INSERT INTO sync_log (organization_id, direction, kind, status, started_at, fetched, inserted, updated, unchanged, deleted, rejected) VALUES (@org, 'read', 'manual', 'requested', now(), 0, 0, 0, 0, 0, 0)");
             insert.Parameters.AddWithValue("org", _orgId);
             var e = await Assert.ThrowsAsync<PostgresException>(() => insert.ExecuteNonQueryAsync(Http.Ct));
             Assert.Equal("42501", e.SqlState); // new row violates row-level security policy

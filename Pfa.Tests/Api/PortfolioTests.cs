@@ -42,7 +42,7 @@ public sealed class PortfolioTests(InfrastructureFixture infra) : IAsyncLifetime
         await _host.UpsertMirrorAsync(_onPlanId, _onPlanLines);
         await using (var log = _host.Db.CreateCommand("""
             INSERT INTO sync_log (organization_id, direction, kind, status, started_at, completed_at, error_message,
-                                  records_total, inserted, updated, unchanged, deleted, errored)
+                                  fetched, inserted, updated, unchanged, deleted, rejected)
             SELECT org, 'read', kind, status, now() - age, now() - age, error, 0, 0, 0, 0, 0, 0
             FROM (VALUES ($1, 'full', 'completed', interval '2 hours', NULL),
                          ($2, 'full', 'completed', interval '3 hours', NULL),

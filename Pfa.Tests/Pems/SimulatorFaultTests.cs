@@ -48,6 +48,9 @@ public class SimulatorFaultTests
     {
         await using var sim = new SimulatorHost();
         var client = sim.CreatePemsClient(o => o.AttemptTimeout = TimeSpan.FromMilliseconds(300));
+        // Warm up first: a cold simulator (start-up, JIT) on a loaded box can need more than 300 ms for the retry itself.
+        await client.GetOrganizationsAsync(Ct);
+        sim.Attempts.Reset();
         await sim.QueueFaultsAsync("timeout");
 
         var orgs = await client.GetOrganizationsAsync(Ct);

@@ -60,9 +60,11 @@ public sealed class SimulatorHost(IDictionary<string, string?>? settings = null)
     /// <summary>Counts every HTTP attempt the client makes, to prove retries happen (or do not).</summary>
     public AttemptCounter Attempts { get; } = new();
 
-    public PemsClient CreatePemsClient(Action<PemsClientOptions>? configure = null)
+    /// <param name="outer">A handler in front of the attempt counter, e.g. the worker's PEMS throttle.</param>
+    public PemsClient CreatePemsClient(Action<PemsClientOptions>? configure = null, DelegatingHandler? outer = null,
+        Microsoft.Extensions.Logging.ILogger<PemsClient>? logger = null)
     {
-        var http = CreateDefaultClient(new CountingHandler(Attempts));
+        var http = outer is null ? CreateDefaultClient(new CountingHandler(Attempts)) : CreateDefaultClient(outer, new CountingHandler(Attempts));
         http.Timeout = Timeout.InfiniteTimeSpan;
         var options = new PemsClientOptions
         {
@@ -76,7 +78,7 @@ public sealed class SimulatorHost(IDictionary<string, string?>? settings = null)
             AttemptTimeout = TimeSpan.FromSeconds(30),
         };
         configure?.Invoke(options);
-        return new PemsClient(http, options);
+        return new PemsClient(http, options, logger);
     }
 
     public async Task QueueFaultsAsync(params string[] faults)

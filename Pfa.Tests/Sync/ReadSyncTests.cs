@@ -13,7 +13,7 @@ namespace Pfa.Tests.Sync;
 public sealed class ReadSyncTests(InfrastructureFixture infra)
 {
     /// <summary>PFA JSON key of each mapped field (the domain record calls the forecast category its category description).</summary>
-    private static string JsonKey(string target) => target switch
+    internal static string JsonKey(string target) => target switch
     {
         PfaFieldNames.ForecastCategory => "categoryDescription",
         PfaFieldNames.LastModified => "pemsVersion",
@@ -40,7 +40,7 @@ public sealed class ReadSyncTests(InfrastructureFixture infra)
         Assert.Equal(raw.Keys.Order(), mirror.Select(m => m.Id).Order());
 
         var mapping = PemsFieldMapping.Default;
-        var stored = mapping.Rules.Where(r => r.Target is not (PfaFieldNames.Organization or PfaFieldNames.VendorName or PfaFieldNames.LastModifiedBy)).ToList();
+        var stored = StoredRules(mapping);
         var checkedValues = 0;
         foreach (var m in mirror)
         {
@@ -63,7 +63,7 @@ public sealed class ReadSyncTests(InfrastructureFixture infra)
         }
         Assert.Equal(SyncHarness.Records * stored.Count, checkedValues);
 
-        var log = await h.ListAsync("SELECT kind, status, records_total, inserted, updated, unchanged, deleted, errored, duration_ms IS NOT NULL FROM sync_log WHERE organization_id = @org",
+        var log = await h.ListAsync("SELECT kind, status, fetched, inserted, updated, unchanged, deleted, rejected, duration_ms IS NOT NULL FROM sync_log WHERE organization_id = @org",
             r => (r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4), r.GetInt32(5), r.GetInt32(6), r.GetInt32(7), r.GetBoolean(8)));
         Assert.Equal([("full", "completed", SyncHarness.Records, SyncHarness.Records, 0, 0, 0, 0, true)], log);
         Assert.Equal(2, await h.OrgMirrorVersionAsync());
@@ -72,7 +72,11 @@ public sealed class ReadSyncTests(InfrastructureFixture infra)
     }
 
     /// <summary>The value the mirror must hold for a raw PEMS cell, derived from the rule independently of the normaliser.</summary>
-    private static JsonNode? Expected(PemsFieldRule rule, string? cell, PemsFieldMapping mapping)
+    /// <summary>The mapped fields the mirror keeps (organization, vendor and last-modified-by are read but not stored).</summary>
+    internal static List<PemsFieldRule> StoredRules(PemsFieldMapping mapping) =>
+        [.. mapping.Rules.Where(r => r.Target is not (PfaFieldNames.Organization or PfaFieldNames.VendorName or PfaFieldNames.LastModifiedBy))];
+
+    internal static JsonNode? Expected(PemsFieldRule rule, string? cell, PemsFieldMapping mapping)
     {
         if (string.IsNullOrWhiteSpace(cell)) return rule.Conversion == PemsValueConversion.Flag ? JsonValue.Create(false) : rule.Conversion == PemsValueConversion.Decimal ? JsonValue.Create(0m) : null;
         cell = cell.Trim();

@@ -19,9 +19,11 @@ public sealed class SyncConflictTests(InfrastructureFixture infra)
         var lines = await h.ListAsync("SELECT id, pfa_id, (data->>'monthlyRate')::numeric FROM pfa_mirror WHERE organization_id = @org AND NOT is_discontinued ORDER BY pfa_id LIMIT 3",
             r => (Id: r.GetInt64(0), PfaId: r.GetString(1), Rate: r.GetDecimal(2)));
         var (sameField, otherField, draft) = (lines[0], lines[1], lines[2]);
-        var rateDelta = await AddDeltaAsync(h, user, sameField.Id, sameField.PfaId, "committed", "monthlyRate");
-        var endDelta = await AddDeltaAsync(h, user, otherField.Id, otherField.PfaId, "committed", "forecastEnd");
-        var draftDelta = await AddDeltaAsync(h, user, draft.Id, draft.PfaId, "draft", "monthlyRate");
+        // Saved and committed through PfaStore as the API does; the third stays a draft (another session, not committed).
+        var rateDelta = await h.SaveDraftAsync(user, sameField.PfaId, $$"""{"monthlyRate": {{sameField.Rate + 5m}}}""", "commit");
+        var endDelta = await h.SaveDraftAsync(user, otherField.PfaId, """{"forecastEnd": "2031-01-01"}""", "commit");
+        var draftDelta = await h.SaveDraftAsync(user, draft.PfaId, $$"""{"monthlyRate": {{draft.Rate + 5m}}}""", "later");
+        Assert.Equal(2, (await h.CommitAsync(user, "commit")).Committed);
 
         // Edits made in PEMS meanwhile: the rate of all three lines.
         var pems = h.Simulator.CreatePemsClient();
@@ -40,31 +42,5 @@ public sealed class SyncConflictTests(InfrastructureFixture infra)
         var outbox = await h.ListAsync("SELECT modification_id, status FROM pfa_outbox WHERE organization_id = @org", r => (r.GetGuid(0), r.GetString(1)));
         Assert.Contains((rateDelta, "failed"), outbox);
         Assert.Contains((endDelta, "pending"), outbox);
-    }
-
-    private static async Task<Guid> AddDeltaAsync(SyncHarness h, Guid user, long mirrorId, string pfaId, string state, string field)
-    {
-        var id = Guid.NewGuid();
-        await using var cmd = h.Db.CreateCommand("""
-            WITH m AS (SELECT data, mirror_version, pems_version FROM pfa_mirror WHERE id = @mirror),
-            d AS (
-              INSERT INTO pfa_modification (id, organization_id, mirror_id, user_id, changes, base_values, base_mirror_version, base_pems_version,
-                                            state, created_at, updated_at, committed_at, attempts)
-              SELECT @id, @org, @mirror, @user, jsonb_build_object(@field, '"2031-01-01"'::jsonb), jsonb_build_object(@field, m.data -> @field),
-                     m.mirror_version, m.pems_version, @state, now(), now(), CASE WHEN @state = 'committed' THEN now() END, 0
-              FROM m RETURNING id
-            )
-            INSERT INTO pfa_outbox (organization_id, modification_id, mirror_id, pfa_id, payload, status, attempts, created_at)
-            SELECT @org, d.id, @mirror, @pfa, '{}'::jsonb, 'pending', 0, now() FROM d WHERE @state = 'committed'
-            """);
-        cmd.Parameters.AddWithValue("id", id);
-        cmd.Parameters.AddWithValue("org", h.OrgId);
-        cmd.Parameters.AddWithValue("mirror", mirrorId);
-        cmd.Parameters.AddWithValue("user", user);
-        cmd.Parameters.AddWithValue("field", field);
-        cmd.Parameters.AddWithValue("state", state);
-        cmd.Parameters.AddWithValue("pfa", pfaId);
-        await cmd.ExecuteNonQueryAsync(Http.Ct);
-        return id;
     }
 }

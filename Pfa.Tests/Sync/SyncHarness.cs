@@ -3,6 +3,9 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Pfa.Data;
+using Pfa.Data.Queries;
+using Pfa.Domain;
 using Pfa.Pems;
 using Pfa.Pems.Mapping;
 using Pfa.SyncWorker;
@@ -38,9 +41,10 @@ public sealed class SyncHarness : IAsyncDisposable
             .With("PemsSimulator:RecordsPerOrganization", records.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
-    public static async Task<SyncHarness> CreateAsync(InfrastructureFixture infra, int records = Records)
+    public static async Task<SyncHarness> CreateAsync(InfrastructureFixture infra, int records = Records, Action<SimulatorHost>? configure = null)
     {
         var h = new SyncHarness(infra, ApiHost.Unique("SY"), records);
+        configure?.Invoke(h.Simulator);
         h.OrgId = await h.Api.CreateOrgAsync(h.Code);
         return h;
     }
@@ -77,6 +81,38 @@ public sealed class SyncHarness : IAsyncDisposable
         var list = new List<T>();
         while (await r.ReadAsync(Http.Ct)) list.Add(read(r));
         return list;
+    }
+
+    /// <summary>
+    /// Saves a draft the way the API does (PfaStore with the domain's draft rules, in the user's tenant session) and returns
+    /// the delta's id; <paramref name="session"/> lets a test commit some drafts and keep others.
+    /// </summary>
+    public async Task<Guid> SaveDraftAsync(Guid user, string pfaId, string changes, string? session = null)
+    {
+        await using var s = await TenantSession.BeginAsync(Db, [OrgId], OrgId, user, Http.Ct);
+        var line = (await PfaStore.LoadDraftBasesAsync(s, [pfaId], Http.Ct))[pfaId];
+        var check = DraftRules.Check(PfaJson.FromJson(line.Data), PfaJson.Overlay(line.Changes ?? [], JsonNode.Parse(changes)!.AsObject()));
+        Assert.True(check.IsValid, string.Join("; ", check.Errors.Select(e => $"{e.Key}: {string.Join(", ", e.Value)}")));
+        await PfaStore.WriteDraftsAsync(s, [new DraftWrite(line.MirrorId, check.Changes, "test")], session, Http.Ct);
+        await s.CommitAsync(Http.Ct);
+        return await ScalarAsync<Guid>($"SELECT id FROM pfa_modification WHERE organization_id = @org AND mirror_id = {line.MirrorId} AND user_id = '{user}' AND state = 'draft'");
+    }
+
+    /// <summary>Commits the user's drafts (of one session, or all) through PfaStore's commit, as POST /commit does.</summary>
+    public async Task<CommitResult> CommitAsync(Guid user, string? session = null)
+    {
+        await using var s = await TenantSession.BeginAsync(Db, [OrgId], OrgId, user, Http.Ct);
+        var result = await PfaStore.CommitAsync(s, session, "test", Http.Ct);
+        await s.CommitAsync(Http.Ct);
+        return result;
+    }
+
+    /// <summary>One saved and committed delta; its id.</summary>
+    public async Task<Guid> CommitDeltaAsync(Guid user, string pfaId, string changes)
+    {
+        var id = await SaveDraftAsync(user, pfaId, changes, session: pfaId);
+        Assert.Equal(new CommitResult(1, 0, []).Committed, (await CommitAsync(user, session: pfaId)).Committed);
+        return id;
     }
 
     public Task<long> OrgMirrorVersionAsync() => ScalarAsync<long>("SELECT mirror_version FROM organizations WHERE id = @org");

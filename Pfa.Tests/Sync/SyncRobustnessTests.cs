@@ -28,8 +28,8 @@ public sealed class SyncRobustnessTests(InfrastructureFixture infra)
         Assert.Equal(SyncOutcome.Completed, first.Outcome);
         Assert.InRange(first.Rejected, 1, SyncHarness.Records - 1);
         Assert.Equal(SyncHarness.Records - first.Rejected, first.Inserted);
-        var (errored, details) = (await h.ListAsync("SELECT errored, error_details::text FROM sync_log WHERE organization_id = @org", r => (r.GetInt32(0), r.GetString(1)))).Single();
-        Assert.Equal(first.Rejected, errored);
+        var (rejected, details) = (await h.ListAsync("SELECT rejected, error_details::text FROM sync_log WHERE organization_id = @org", r => (r.GetInt32(0), r.GetString(1)))).Single();
+        Assert.Equal(first.Rejected, rejected);
         var listed = JsonNode.Parse(details)!["rejected"]!.AsArray();
         Assert.Equal(Math.Min(first.Rejected, 200), listed.Count);
         Assert.All(listed, x => Assert.Equal("actualStart (pfs_a_startdate) is missing", x!["reasons"]![0]!.GetValue<string>()));

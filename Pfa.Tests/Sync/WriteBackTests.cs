@@ -22,7 +22,7 @@ public sealed class WriteBackTests(InfrastructureFixture infra)
         var (mirrorId, pfaId, rate) = await LineAsync(h);
         var user = await h.Api.CreateUserAsync(ApiHost.Unique("wbed").ToLowerInvariant(), (h.OrgId, "Editor"));
         var newRate = rate + 250.5m;
-        var delta = await CommitDeltaAsync(h, user, mirrorId, pfaId, $$"""{"monthlyRate": {{newRate}}, "forecastEnd": "2031-03-15"}""");
+        var delta = await h.CommitDeltaAsync(user, pfaId, $$"""{"monthlyRate": {{newRate}}, "forecastEnd": "2031-03-15"}""");
         var versionBefore = await h.OrgMirrorVersionAsync();
 
         var result = await WriteBack(h).RunAsync(h.OrgId, h.Code, Http.Ct);
@@ -45,9 +45,9 @@ public sealed class WriteBackTests(InfrastructureFixture infra)
     {
         await using var h = await SyncHarness.CreateAsync(infra);
         await h.RunAsync();
-        var (mirrorId, pfaId, rate) = await LineAsync(h);
+        var (_, pfaId, rate) = await LineAsync(h);
         var user = await h.Api.CreateUserAsync(ApiHost.Unique("wbcf").ToLowerInvariant(), (h.OrgId, "Editor"));
-        var delta = await CommitDeltaAsync(h, user, mirrorId, pfaId, $$"""{"monthlyRate": {{rate + 1m}}}""");
+        var delta = await h.CommitDeltaAsync(user, pfaId, $$"""{"monthlyRate": {{rate + 1m}}}""");
         var client = h.Simulator.CreatePemsClient();
         await client.UpdateRecordAsync(h.Code, pfaId, PemsWriteMapping.Default.ToUds(new Dictionary<string, object?> { ["monthlyRate"] = rate + 999m }), Http.Ct);
 
@@ -64,9 +64,9 @@ public sealed class WriteBackTests(InfrastructureFixture infra)
     {
         await using var h = await SyncHarness.CreateAsync(infra);
         await h.RunAsync();
-        var (mirrorId, pfaId, rate) = await LineAsync(h);
+        var (_, pfaId, rate) = await LineAsync(h);
         var user = await h.Api.CreateUserAsync(ApiHost.Unique("wbrt").ToLowerInvariant(), (h.OrgId, "Editor"));
-        var delta = await CommitDeltaAsync(h, user, mirrorId, pfaId, $$"""{"monthlyRate": {{rate + 7m}}}""");
+        var delta = await h.CommitDeltaAsync(user, pfaId, $$"""{"monthlyRate": {{rate + 7m}}}""");
         // Every attempt of the client's call fails (it makes five): the outbox row is rescheduled, not lost.
         await h.Simulator.QueueFaultsAsync("503", "503", "503", "503", "503");
 
@@ -93,30 +93,4 @@ public sealed class WriteBackTests(InfrastructureFixture infra)
     private static async Task<(string, string)> StatesAsync(SyncHarness h, Guid delta) =>
         (await h.ListAsync($"SELECT d.state, o.status FROM pfa_modification d JOIN pfa_outbox o ON o.modification_id = d.id WHERE d.id = '{delta}'",
             r => (r.GetString(0), r.GetString(1)))).Single();
-
-    /// <summary>A committed delta and its outbox row as the API's commit writes them (base = the mirror's current values).</summary>
-    private static async Task<Guid> CommitDeltaAsync(SyncHarness h, Guid user, long mirrorId, string pfaId, string changes)
-    {
-        var id = Guid.NewGuid();
-        await using var cmd = h.Db.CreateCommand("""
-            WITH m AS (SELECT data, mirror_version, pems_version FROM pfa_mirror WHERE id = @mirror),
-            d AS (
-              INSERT INTO pfa_modification (id, organization_id, mirror_id, user_id, changes, base_values, base_mirror_version, base_pems_version,
-                                            state, created_at, updated_at, committed_at, attempts)
-              SELECT @id, @org, @mirror, @user, @changes::jsonb, (SELECT jsonb_object_agg(k, m.data -> k) FROM jsonb_object_keys(@changes::jsonb) k),
-                     m.mirror_version, m.pems_version, 'committed', now(), now(), now(), 0
-              FROM m RETURNING id
-            )
-            INSERT INTO pfa_outbox (organization_id, modification_id, mirror_id, pfa_id, payload, status, attempts, created_at)
-            SELECT @org, d.id, @mirror, @pfa, jsonb_build_object('pfaId', @pfa, 'changes', @changes::jsonb, 'modifiedBy', 'test'), 'pending', 0, now() FROM d
-            """);
-        cmd.Parameters.AddWithValue("id", id);
-        cmd.Parameters.AddWithValue("org", h.OrgId);
-        cmd.Parameters.AddWithValue("mirror", mirrorId);
-        cmd.Parameters.AddWithValue("user", user);
-        cmd.Parameters.AddWithValue("changes", changes);
-        cmd.Parameters.AddWithValue("pfa", pfaId);
-        await cmd.ExecuteNonQueryAsync(Http.Ct);
-        return id;
-    }
 }
