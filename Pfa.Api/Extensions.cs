@@ -92,6 +92,7 @@ public static class Extensions
         app.MapConflictsApi();
         app.MapSyncApi();
         app.MapExportApi();
+        app.MapEventsApi();
         return app;
     }
 }

@@ -78,7 +78,7 @@ public static class SyncApi
             (id, already) = (r.GetInt64(0), r.GetBoolean(1));
         }
         await s.CommitAsync(ct);
-        await events.PublishAsync(ctx.OrganizationCode, "sync-requested", new { id, by = ctx.UserName });
+        await events.PublishAsync(ctx.OrganizationCode, Pfa.Domain.PfaEvents.SyncRequested, new { id, by = ctx.UserName });
         return TypedResults.Ok(new SyncTriggerResponse(id, already));
     }
 }
