@@ -43,7 +43,21 @@ public sealed class PfaApiClient(HttpClient http, AuthenticationStateProvider? a
     public async Task<long> DraftCountAsync(string org, CancellationToken ct = default) =>
         (await ListAsync(org, new GridQuery { ChangedOnly = true }, null, 1, ct)).Total;
 
-    private async Task<string?> TokenAsync()
+    public async Task<SyncStatus> SyncStatusAsync(string org, CancellationToken ct = default) =>
+        await SendAsync<SyncStatus>(HttpMethod.Get, $"/api/orgs/{Uri.EscapeDataString(org)}/sync", null, await TokenAsync(), ct);
+
+    public async Task<SyncTriggerResult> TriggerSyncAsync(string org, CancellationToken ct = default) =>
+        await SendAsync<SyncTriggerResult>(HttpMethod.Post, $"/api/orgs/{Uri.EscapeDataString(org)}/sync/trigger", new { }, await TokenAsync(), ct);
+
+    public async Task<IReadOnlyList<ConflictItem>> ConflictsAsync(string org, CancellationToken ct = default) =>
+        await SendAsync<List<ConflictItem>>(HttpMethod.Get, $"/api/orgs/{Uri.EscapeDataString(org)}/conflicts", null, await TokenAsync(), ct);
+
+    public async Task<ResolveConflictResult> ResolveConflictAsync(string org, string pfaId, ResolveConflictCommand command, CancellationToken ct = default) =>
+        await SendAsync<ResolveConflictResult>(HttpMethod.Post,
+            $"/api/orgs/{Uri.EscapeDataString(org)}/conflicts/{Uri.EscapeDataString(pfaId)}/resolve", command, await TokenAsync(), ct);
+
+    /// <summary>The signed-in user's API token (server side only), or null outside a signed-in circuit.</summary>
+    public async Task<string?> TokenAsync()
     {
         if (auth is null) return null;
         var state = await auth.GetAuthenticationStateAsync();
@@ -72,7 +86,7 @@ public sealed class PfaApiClient(HttpClient http, AuthenticationStateProvider? a
         }
     }
 
-    private static async Task<PfaApiException> ProblemAsync(HttpResponseMessage response, CancellationToken ct)
+    internal static async Task<PfaApiException> ProblemAsync(HttpResponseMessage response, CancellationToken ct)
     {
         var status = (int)response.StatusCode;
         var title = response.ReasonPhrase ?? $"HTTP {status}";
