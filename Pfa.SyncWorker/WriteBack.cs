@@ -85,14 +85,19 @@ public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient pems, PemsRo
                     {
                         conflicts++;
                         await FinishAsync(item.Id, item.ModificationId, "failed", "conflict", $"Conflict: PEMS changed {string.Join(", ", conflicting.Select(f => $"{f} (base {item.Base[f]?.ToJsonString() ?? "null"}, PEMS now {ToJson(current[f])?.ToJsonString() ?? "null"})"))} since the edit", conflicting, ct);
-                        continue;
+                        // The mirror is behind PEMS on this line: bring it in, so the conflict shows (and a resolution re-bases on) PEMS's value now.
+                        refreshed.AddRange(await ReadLineAsync(organizationCode, item.PfaId, ct));
                     }
-                    var typed = item.Changes.ToDictionary(c => c.Key, c => FromJson(c.Key, c.Value), StringComparer.Ordinal);
-                    await pems.UpdateRecordAsync(organizationCode, item.PfaId, _write.ToUds(typed), ct);
-                    // PEMS has the write: record that first, so nothing after it can turn a done write into a failed or repeated one.
-                    await FinishAsync(item.Id, item.ModificationId, "done", "synced", null, null, ct);
-                    written++;
-                    refreshed.AddRange(await ReadLineAsync(organizationCode, item.PfaId, ct));
+                    else
+                    {
+                        // No `continue` above: the outcome's telemetry and event below must follow a conflict too.
+                        var typed = item.Changes.ToDictionary(c => c.Key, c => FromJson(c.Key, c.Value), StringComparer.Ordinal);
+                        await pems.UpdateRecordAsync(organizationCode, item.PfaId, _write.ToUds(typed), ct);
+                        // PEMS has the write: record that first, so nothing after it can turn a done write into a failed or repeated one.
+                        await FinishAsync(item.Id, item.ModificationId, "done", "synced", null, null, ct);
+                        written++;
+                        refreshed.AddRange(await ReadLineAsync(organizationCode, item.PfaId, ct));
+                    }
                 }
                 catch (PemsException e) when (IsTransient(e.Kind) && item.Attempts < MaxAttempts)
                 {

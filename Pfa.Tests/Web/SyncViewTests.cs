@@ -74,6 +74,29 @@ public sealed class SyncViewTests : BunitContext
         Assert.Equal("Requested", r.Find("[data-testid=sync-now]").TextContent.Trim());
     }
 
+    [Fact]
+    public void Monthly_chart_aligns_committed_and_draft_months_with_zeros_for_missing_ones()
+    {
+        var jan = new DateOnly(2027, 1, 1);
+        var committed = new[] { new MonthCost(jan.AddMonths(-1), 100, 120, 5), new MonthCost(jan, 200, 210, 0) };
+        var drafts = new[] { new MonthCost(jan, 200, 250, 0), new MonthCost(jan.AddMonths(1), 0, 40.5m, 0) };
+        var d = Pfa.Web.Components.Plan.MonthlyChartData.Build(committed, drafts);
+
+        Assert.Equal(["Dec 26", "Jan 27", "Feb"], d.Labels);
+        // A longer plan names quarters only, a very long one years only.
+        Assert.Equal(["Jan 27", "", "", "Apr", "Jan 28"], new[] { 0, 1, 2, 3, 12 }.Select(i =>
+            Pfa.Web.Components.Plan.MonthlyChartData.Label(jan.AddMonths(i), i, 30)));
+        Assert.Equal(["2027", "", "", "", "2028"], new[] { 0, 1, 2, 3, 12 }.Select(i =>
+            Pfa.Web.Components.Plan.MonthlyChartData.Label(jan.AddMonths(i), i, 60)));
+        Assert.Equal(["Plan", "Forecast", "Forecast with my drafts", "Actual"], d.Series.Select(s => s.Name));
+        Assert.Equal([100d, 200, 0], d.Series[0].Values);
+        Assert.Equal([120d, 210, 0], d.Series[1].Values);
+        Assert.Equal([0d, 250, 40.5], d.Series[2].Values);
+        Assert.Equal([5d, 0, 0], d.Series[3].Values);
+        Assert.Equal(("$950", "$12.5k", "−$3.4M"), (Pfa.Web.Components.Plan.KpiFormat.Compact(950), Pfa.Web.Components.Plan.KpiFormat.Compact(12_500),
+            Pfa.Web.Components.Plan.KpiFormat.Compact(-3_400_000)));
+    }
+
     private static LiveEvent E(string type, string payload) => new(type, "RIO", Now, JsonNode.Parse(payload)!.AsObject());
 
     [Fact]

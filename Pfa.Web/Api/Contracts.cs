@@ -51,6 +51,7 @@ public sealed record SyncStatus(string Organization, long MirrorVersion, long Mi
     public SyncRun? Running => History.FirstOrDefault(r => r.IsRead && r.Status == "running");
     public bool Requested => History.Any(r => r.IsRead && r.Status == "requested");
 }
+public sealed record MonthlyCostResult(bool IncludesDrafts, IReadOnlyList<MonthCost> Months);
 public sealed record SyncTriggerResult(long RequestId, bool AlreadyRequested);
 
 /// <summary>A committed change of mine that collided with a PEMS edit: per field my value, PEMS's value now and the base both started from.</summary>

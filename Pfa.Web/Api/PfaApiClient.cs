@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Components.Authorization;
+using Pfa.Domain;
 using Pfa.Web.Auth;
 
 namespace Pfa.Web.Api;
@@ -42,6 +43,12 @@ public sealed class PfaApiClient(HttpClient http, AuthenticationStateProvider? a
     /// <summary>My changed lines in <paramref name="org"/> (the merged list with changedOnly).</summary>
     public async Task<long> DraftCountAsync(string org, CancellationToken ct = default) =>
         (await ListAsync(org, new GridQuery { ChangedOnly = true }, null, 1, ct)).Total;
+
+    /// <summary>Cost per calendar month of the lines matching <paramref name="filter"/> (its sort is irrelevant here).</summary>
+    public async Task<IReadOnlyList<MonthCost>> MonthlyCostAsync(string org, bool includeDrafts, GridQuery filter, CancellationToken ct = default) =>
+        (await SendAsync<MonthlyCostResult>(HttpMethod.Get,
+            $"/api/orgs/{Uri.EscapeDataString(org)}/kpis/monthly?includeDrafts={(includeDrafts ? "true" : "false")}&{filter.ToQueryString(null, 1)}",
+            null, await TokenAsync(), ct)).Months;
 
     public async Task<SyncStatus> SyncStatusAsync(string org, CancellationToken ct = default) =>
         await SendAsync<SyncStatus>(HttpMethod.Get, $"/api/orgs/{Uri.EscapeDataString(org)}/sync", null, await TokenAsync(), ct);
