@@ -116,6 +116,7 @@ public static class Extensions
         app.MapSyncApi();
         app.MapPemsConnectionApi();
         app.MapExportApi();
+        app.MapEventsApi();
         return app;
     }
 }

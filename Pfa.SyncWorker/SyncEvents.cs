@@ -9,7 +9,7 @@ namespace Pfa.SyncWorker;
 /// </summary>
 public sealed class SyncEvents(ILogger<SyncEvents> logger, IConnectionMultiplexer? redis = null)
 {
-    public const string OrganizationSynced = "organization-synced";
+    public const string OrganizationSynced = Pfa.Domain.PfaEvents.OrganizationSynced;
 
     public async Task PublishAsync(string orgCode, string type, object payload)
     {
@@ -17,7 +17,7 @@ public sealed class SyncEvents(ILogger<SyncEvents> logger, IConnectionMultiplexe
         try
         {
             var message = JsonSerializer.Serialize(new { type, org = orgCode, at = DateTimeOffset.UtcNow, payload });
-            await redis.GetSubscriber().PublishAsync(RedisChannel.Literal($"pfa:events:{orgCode}"), message);
+            await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(Pfa.Domain.PfaEvents.Channel(orgCode)), message);
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {

@@ -7,6 +7,7 @@ using NpgsqlTypes;
 using Pfa.Pems;
 using Pfa.Pems.Grid;
 using Pfa.Pems.Mapping;
+using Pfa.Domain;
 
 namespace Pfa.SyncWorker;
 
@@ -65,6 +66,7 @@ public sealed class SyncRunner(
             activity?.SetTag("pfa.sync.kind", runKind.ToString());
             var syncId = await StartLogAsync(lockConn, organizationId, runKind, triggeredBy, ct);
             activity?.SetTag("pfa.sync.id", syncId);
+            await events.PublishAsync(organizationCode, PfaEvents.SyncStarted, new { syncId, kind = KindName(runKind), triggeredBy });
 
             var tally = new Tally();
             Exception? failure = null;
@@ -108,6 +110,11 @@ public sealed class SyncRunner(
                 if (n > 0) SyncTelemetry.Records.Add(n, new KeyValuePair<string, object?>("outcome", name));
             activity?.SetStatus(failure is null ? ActivityStatusCode.Ok : ActivityStatusCode.Error, failure?.Message);
 
+            await events.PublishAsync(organizationCode, PfaEvents.SyncFinished, new
+            {
+                syncId, kind = KindName(runKind), outcome = outcome.ToString(), error = failure?.Message, fetched = tally.Fetched, inserted = tally.Inserted,
+                updated = tally.Updated, unchanged = tally.Unchanged, deleted = tally.Deleted, rejected = tally.Rejected, durationMs = (long)elapsed.TotalMilliseconds,
+            });
             if (changed || recovered)
                 await events.PublishAsync(organizationCode, SyncEvents.OrganizationSynced, new
                 {
@@ -168,6 +175,10 @@ public sealed class SyncRunner(
             tally.Updated += counts.Updated;
             tally.Unchanged += counts.Unchanged + (page.Rows.Count - tally.PageRejected - batch.Count); // duplicates within a page count once
             tally.PageRejected = 0;
+            tally.Pages++;
+            // Progress for the UI's bar: PEMS's TOTAL-COUNT of the query (absent on some pages) against rows read so far.
+            if (page.Info.TotalCount is { } total) tally.Total = total;
+            await events.PublishAsync(orgCode, PfaEvents.SyncProgress, new { syncId, kind = KindName(kind), pages = tally.Pages, fetched = tally.Fetched, total = tally.Total });
         }
     }
 
@@ -251,7 +262,8 @@ public sealed class SyncRunner(
 
     private sealed class Tally
     {
-        public int Fetched, Inserted, Updated, Unchanged, Deleted, Rejected, Conflicts, PageRejected;
+        public int Fetched, Inserted, Updated, Unchanged, Deleted, Rejected, Conflicts, PageRejected, Pages;
+        public long? Total;
         public DateTimeOffset? MaxStamp;
         public List<object> Rejections { get; } = [];
 

@@ -1,3 +1,4 @@
+using Pfa.Data;
 using Pfa.Data.Queries;
 using System.Globalization;
 using System.Text.Json;
@@ -20,7 +21,7 @@ public sealed record WriteBackResult(int Written, int Conflicts, int Retrying, i
 /// from PEMS through the normal upsert.
 /// </summary>
 public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient defaultPems, PemsRowNormalizer normalizer, ILogger<WriteBackRunner> logger,
-    TimeProvider? time = null, PemsConnections? connections = null)
+    TimeProvider? time = null, PemsConnections? connections = null, SyncEvents? events = null)
 {
     public const int MaxAttempts = 5;
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
@@ -35,7 +36,7 @@ public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient defaultPems,
         try
         {
             // Claimed rows carry a lease in next_attempt_at: a worker that dies mid-write leaves them to be re-claimed later.
-            var claimed = new List<(long Id, Guid ModificationId, string PfaId, int Attempts, JsonObject Changes, JsonObject Base)>();
+            var claimed = new List<(long Id, Guid ModificationId, string PfaId, int Attempts, JsonObject Changes, JsonObject Base, Guid User)>();
             await using (var claim = new NpgsqlCommand("""
                 WITH c AS (
                   SELECT o.id FROM pfa_outbox o JOIN pfa_modification d ON d.id = o.modification_id AND d.state IN ('committed', 'queued', 'syncing')
@@ -46,7 +47,7 @@ public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient defaultPems,
                   UPDATE pfa_outbox o SET status = 'processing', attempts = o.attempts + 1, next_attempt_at = now() + @lease
                   FROM c WHERE o.id = c.id RETURNING o.id, o.modification_id, o.pfa_id, o.attempts
                 )
-                SELECT o.id, o.modification_id, o.pfa_id, o.attempts, d.changes::text, d.base_values::text
+                SELECT o.id, o.modification_id, o.pfa_id, o.attempts, d.changes::text, d.base_values::text, d.user_id
                 FROM o JOIN pfa_modification d ON d.id = o.modification_id
                 ORDER BY o.id
                 """, lockConn))
@@ -56,7 +57,7 @@ public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient defaultPems,
                 await using var r = await claim.ExecuteReaderAsync(ct);
                 while (await r.ReadAsync(ct))
                     claimed.Add((r.GetInt64(0), r.GetGuid(1), r.GetString(2), r.GetInt32(3),
-                        JsonNode.Parse(r.GetString(4))!.AsObject(), JsonNode.Parse(r.GetString(5))!.AsObject()));
+                        JsonNode.Parse(r.GetString(4))!.AsObject(), JsonNode.Parse(r.GetString(5))!.AsObject(), r.GetGuid(6)));
             }
             if (claimed.Count == 0) return new(0, 0, 0, 0);
             var pems = connections is null ? defaultPems : await connections.ClientForAsync(organizationId, ct);
@@ -74,6 +75,7 @@ public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient defaultPems,
                 span?.SetTag("pfa.pfa_id", item.PfaId);
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 var (w0, c0, r0, f0) = (written, conflicts, retrying, failed);
+                await StateAsync(organizationCode, item.PfaId, item.User, ModificationState.Syncing, null);
                 try
                 {
                     var current = AsMirrorHolds(_write.FromUds(await pems.GetRecordAsync(organizationCode, item.PfaId, ct), item.Changes.Select(c => c.Key)));
@@ -84,14 +86,19 @@ public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient defaultPems,
                     {
                         conflicts++;
                         await FinishAsync(item.Id, item.ModificationId, "failed", "conflict", $"Conflict: PEMS changed {string.Join(", ", conflicting.Select(f => $"{f} (base {item.Base[f]?.ToJsonString() ?? "null"}, PEMS now {ToJson(current[f])?.ToJsonString() ?? "null"})"))} since the edit", conflicting, ct);
-                        continue;
+                        // The mirror is behind PEMS on this line: bring it in, so the conflict shows (and a resolution re-bases on) PEMS's value now.
+                        refreshed.AddRange(await ReadLineAsync(pems, organizationCode, item.PfaId, ct));
                     }
-                    var typed = item.Changes.ToDictionary(c => c.Key, c => FromJson(c.Key, c.Value), StringComparer.Ordinal);
-                    await pems.UpdateRecordAsync(organizationCode, item.PfaId, _write.ToUds(typed), ct);
-                    // PEMS has the write: record that first, so nothing after it can turn a done write into a failed or repeated one.
-                    await FinishAsync(item.Id, item.ModificationId, "done", "synced", null, null, ct);
-                    written++;
-                    refreshed.AddRange(await ReadLineAsync(pems, organizationCode, item.PfaId, ct));
+                    else
+                    {
+                        // No `continue` above: the outcome's telemetry and event below must follow a conflict too.
+                        var typed = item.Changes.ToDictionary(c => c.Key, c => FromJson(c.Key, c.Value), StringComparer.Ordinal);
+                        await pems.UpdateRecordAsync(organizationCode, item.PfaId, _write.ToUds(typed), ct);
+                        // PEMS has the write: record that first, so nothing after it can turn a done write into a failed or repeated one.
+                        await FinishAsync(item.Id, item.ModificationId, "done", "synced", null, null, ct);
+                        written++;
+                        refreshed.AddRange(await ReadLineAsync(pems, organizationCode, item.PfaId, ct));
+                    }
                 }
                 catch (PemsException e) when (IsTransient(e.Kind) && item.Attempts < MaxAttempts)
                 {
@@ -113,6 +120,13 @@ public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient defaultPems,
                     await FinishAsync(item.Id, item.ModificationId, "failed", "failed", message, null, ct);
                 }
                 var outcome = written > w0 ? "written" : conflicts > c0 ? "conflict" : retrying > r0 ? "retrying" : failed > f0 ? "failed" : "unknown";
+                await StateAsync(organizationCode, item.PfaId, item.User, outcome switch
+                {
+                    "written" => ModificationState.Synced,
+                    "conflict" => ModificationState.Conflict,
+                    "retrying" => ModificationState.Queued,
+                    _ => ModificationState.Failed,
+                }, outcome == "retrying" ? "PEMS did not answer; retrying later" : null);
                 span?.SetTag("pfa.writeback.outcome", outcome);
                 SyncTelemetry.Writes.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
                 SyncTelemetry.WriteLatency.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
@@ -136,6 +150,10 @@ public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient defaultPems,
             await Scalar<bool>(lockConn, "SELECT pg_advisory_unlock(@s, @k)", CancellationToken.None, ("s", space), ("k", key));
         }
     }
+
+    /// <summary>A line's write-back state for its owner's live view (the row in pfa_modification is the truth; this is a nudge).</summary>
+    private Task StateAsync(string orgCode, string pfaId, Guid user, string state, string? message) =>
+        events?.PublishAsync(orgCode, PfaEvents.WriteBackState, new { pfaId, user, state, message }) ?? Task.CompletedTask;
 
     private static bool IsTransient(PemsFailureKind kind) =>
         kind is PemsFailureKind.RateLimited or PemsFailureKind.ServerError or PemsFailureKind.Timeout or PemsFailureKind.Network or PemsFailureKind.MalformedResponse;

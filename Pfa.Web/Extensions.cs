@@ -49,8 +49,17 @@ public static class Extensions
                 o.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(120);
                 o.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(150);
             });
+        // The live event stream stays open for the whole circuit: no resilience handler, no request timeout.
+        services.AddHttpClient<PfaEventStream>(c =>
+            {
+                c.BaseAddress = new Uri(ApiBaseAddress);
+                c.Timeout = Timeout.InfiniteTimeSpan;
+            })
+            .RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
         services.AddScoped<OrgSession>();
+        services.AddScoped<LiveEvents>();
+        services.AddScoped<SyncMonitor>();
         return builder;
     }
 

@@ -96,7 +96,7 @@ public static class ConflictsApi
         if (found == 0) return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No conflict for PFA {pfaId}.");
         await Pfa.Data.Queries.PfaStore.BumpDraftVersionAsync(s, ct);
         await s.CommitAsync(ct);
-        await events.PublishAsync(ctx.OrganizationCode, "conflict-resolved", new { pfaId, user = ctx.UserId });
+        await events.PublishAsync(ctx.OrganizationCode, Pfa.Domain.PfaEvents.ConflictResolved, new { pfaId, user = ctx.UserId });
         return TypedResults.Ok(new ResolveConflictResponse(pfaId, requeued > 0 ? "requeued" : dropped > 0 ? "dropped" : "unchanged"));
     }
 }

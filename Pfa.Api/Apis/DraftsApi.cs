@@ -78,7 +78,7 @@ public static class DraftsApi
         var (saved, removed) = await PfaStore.WriteDraftsAsync(session, pending.Values.ToList(), request.SessionId, ct);
         if (saved + removed > 0) await PfaStore.BumpDraftVersionAsync(session, ct);
         await session.CommitAsync(ct);
-        if (saved + removed > 0) await events.PublishAsync(ctx.OrganizationCode, "drafts-saved", new { user = ctx.UserId, saved, removed });
+        if (saved + removed > 0) await events.PublishAsync(ctx.OrganizationCode, PfaEvents.DraftsSaved, new { user = ctx.UserId, saved, removed });
         return TypedResults.Ok(new SaveDraftsResponse(saved, removed, errors));
     }
 
@@ -126,7 +126,7 @@ public static class DraftsApi
         var changed = result.Saved + result.Removed > 0;
         if (changed) await PfaStore.BumpDraftVersionAsync(session, ct);
         await session.CommitAsync(ct);
-        if (changed) await events.PublishAsync(ctx.OrganizationCode, "drafts-saved", new { user = ctx.UserId, bulk = request.Operation.ToString(), result.Saved });
+        if (changed) await events.PublishAsync(ctx.OrganizationCode, PfaEvents.DraftsSaved, new { user = ctx.UserId, bulk = request.Operation.ToString(), result.Saved });
         return TypedResults.Ok(new BulkResponse(result.Matched, result.Saved, result.Removed, result.Skipped));
     }
 
@@ -141,7 +141,7 @@ public static class DraftsApi
         var n = await PfaStore.DiscardAsync(session, request.All ? null : request.PfaIds, request.All ? null : request.SessionId, ct);
         if (n > 0) await PfaStore.BumpDraftVersionAsync(session, ct);
         await session.CommitAsync(ct);
-        if (n > 0) await events.PublishAsync(ctx.OrganizationCode, "drafts-discarded", new { user = ctx.UserId, discarded = n });
+        if (n > 0) await events.PublishAsync(ctx.OrganizationCode, PfaEvents.DraftsDiscarded, new { user = ctx.UserId, discarded = n });
         return TypedResults.Ok(new DiscardResponse(n));
     }
 
@@ -165,7 +165,7 @@ public static class DraftsApi
         }
         await PfaStore.BumpDraftVersionAsync(session, ct);
         await session.CommitAsync(ct);
-        await events.PublishAsync(ctx.OrganizationCode, "drafts-committed", new { user = ctx.UserId, result.Committed, result.Conflicts });
+        await events.PublishAsync(ctx.OrganizationCode, PfaEvents.DraftsCommitted, new { user = ctx.UserId, result.Committed, result.Conflicts });
         return TypedResults.Ok(new CommitResponse(result.Committed, result.Conflicts,
             result.ConflictDetails.Select(c => new ConflictDto(c.PfaId, c.Fields)).ToList()));
     }

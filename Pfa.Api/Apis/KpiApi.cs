@@ -18,6 +18,8 @@ public sealed record KpiGroupDto(string Group, KpiFigures Total, KpiFigures Rent
 public sealed record KpiResponse(bool IncludesDrafts, string? GroupBy, KpiFigures Total, KpiFigures Rental, KpiFigures Purchase,
     IReadOnlyList<KpiGroupDto>? Groups, long MirrorVersion, bool Cached);
 
+public sealed record MonthlyCostResponse(bool IncludesDrafts, IReadOnlyList<Pfa.Domain.MonthCost> Months);
+
 public sealed record TimelineBounds(DateOnly? MinOriginalStart, DateOnly? MaxOriginalEnd, DateOnly? MinForecastStart, DateOnly? MaxForecastEnd,
     DateOnly? MinActualStart, DateOnly? MaxActualEnd, bool IncludesDrafts, bool Cached);
 
@@ -29,6 +31,9 @@ public static class KpiApi
         group.MapGet("/kpis", Get).WithSummary(
             "Plan / forecast / actual / variance by source and in total (discontinued and funds-transferable lines excluded), " +
             "optionally with the caller's drafts and rolled up by source, category, class, dor or areaSilo. Cached in Redis per mirror and draft version.");
+        group.MapGet("/kpis/monthly", Monthly).WithSummary(
+            "Plan / forecast / actual cost per calendar month of the lines matching the list's filters (rental spread over the days of " +
+            "each month, purchase in its start month; discontinued and funds-transferable lines excluded), committed or with the caller's drafts.");
         group.MapGet("/timeline", Timeline).WithSummary(
             "Timeline bounds (plan / forecast / actual windows) of non-discontinued lines; with drafts, over the caller's merged lines.");
         return app;
@@ -102,6 +107,19 @@ public static class KpiApi
         FROM pfa_mirror m {MergedFields.DeltaJoin}
         WHERE m.organization_id = @org AND m.deleted_in_pems_at IS NULL AND NOT {M("isDiscontinued")}
         """;
+    public static async Task<Results<Ok<MonthlyCostResponse>, ValidationProblem, ProblemHttpResult>> Monthly(
+        string orgCode, bool? includeDrafts, [AsParameters] PfaListQuery query, ClaimsPrincipal user, OrgAccess access, CancellationToken ct)
+    {
+        var errors = query.Validate();
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        var (ctx, problem) = await access.ResolveAsync(user, orgCode, Need.Read, ct);
+        if (ctx is null) return problem!;
+        var drafts = includeDrafts ?? true;
+        await using var session = await access.BeginAsync(ctx, ct);
+        var months = await PfaStore.MonthlyCostAsync(session, query.ToFilter(), drafts, ct);
+        await session.CommitAsync(ct);
+        return TypedResults.Ok(new MonthlyCostResponse(drafts, months));
+    }
 
     public static async Task<Results<Ok<KpiResponse>, ValidationProblem, ProblemHttpResult>> Get(
         string orgCode, bool? includeDrafts, string? groupBy, ClaimsPrincipal user, OrgAccess access, KpiCache cache, CancellationToken ct)

@@ -7,7 +7,7 @@ namespace Pfa.Api.Apis;
 public sealed record SyncLogDto(long Id, string Direction, string Kind, string Status, DateTimeOffset StartedAt, DateTimeOffset? CompletedAt,
     long? DurationMs, int Fetched, int Inserted, int Updated, int Unchanged, int Deleted, int Rejected, string? ErrorMessage, string? TriggeredBy);
 public sealed record SyncStatusResponse(string Organization, long MirrorVersion, long MirrorLines, int PendingWriteBack, int Conflicts,
-    IReadOnlyList<SyncLogDto> History);
+    IReadOnlyList<SyncLogDto> History, DateTimeOffset? NextRunAt = null);
 public sealed record SyncTriggerResponse(long RequestId, bool AlreadyRequested);
 
 public static class SyncApi
@@ -20,7 +20,8 @@ public static class SyncApi
         return app;
     }
 
-    public static async Task<Results<Ok<SyncStatusResponse>, ProblemHttpResult>> Status(string orgCode, ClaimsPrincipal user, OrgAccess access, CancellationToken ct)
+    public static async Task<Results<Ok<SyncStatusResponse>, ProblemHttpResult>> Status(string orgCode, ClaimsPrincipal user, OrgAccess access,
+        IConfiguration config, CancellationToken ct)
     {
         var (ctx, problem) = await access.ResolveAsync(user, orgCode, Need.Read, ct);
         if (ctx is null) return problem!;
@@ -48,8 +49,32 @@ public static class SyncApi
                 history.Add(new SyncLogDto(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetFieldValue<DateTimeOffset>(4),
                     r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5), r.IsDBNull(6) ? null : r.GetInt64(6), r.GetInt32(7), r.GetInt32(8),
                     r.GetInt32(9), r.GetInt32(10), r.GetInt32(11), r.GetInt32(12), r.IsDBNull(13) ? null : r.GetString(13), r.IsDBNull(14) ? null : r.GetString(14)));
+        var nextRun = await NextRunAsync(s, ctx, config, ct);
         await s.CommitAsync(ct);
-        return TypedResults.Ok(new SyncStatusResponse(ctx.OrganizationCode, ctx.MirrorVersion, lines, pending, conflicts, history));
+        return TypedResults.Ok(new SyncStatusResponse(ctx.OrganizationCode, ctx.MirrorVersion, lines, pending, conflicts, history, nextRun));
+    }
+
+    /// <summary>
+    /// When the worker's scheduler will next read this organization: now when a request waits, else the last read's start plus
+    /// the interval (the worker's own settings, <c>Sync:Interval</c> and <c>Sync:Organizations:{CODE}:Interval</c>, default 15 min);
+    /// null when sync is off for the organization.
+    /// </summary>
+    private static async Task<DateTimeOffset?> NextRunAsync(Pfa.Data.TenantSession s, OrgContext ctx, IConfiguration config, CancellationToken ct)
+    {
+        var interval = config.GetValue<TimeSpan?>($"Sync:Organizations:{ctx.OrganizationCode}:Interval") ?? config.GetValue("Sync:Interval", TimeSpan.FromMinutes(15));
+        await using var cmd = s.Command("""
+            SELECT o.sync_enabled,
+                   EXISTS (SELECT 1 FROM sync_log l WHERE l.organization_id = o.id AND l.direction = 'read' AND l.status = 'requested'),
+                   (SELECT max(started_at) FROM sync_log l WHERE l.organization_id = o.id AND l.direction = 'read' AND l.status <> 'requested')
+            FROM organizations o WHERE o.id = @org
+            """);
+        cmd.Parameters.AddWithValue("org", ctx.OrganizationId);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        if (!await r.ReadAsync(ct) || !r.GetBoolean(0)) return null;
+        var now = DateTimeOffset.UtcNow;
+        if (r.GetBoolean(1) || r.IsDBNull(2)) return now;
+        var next = r.GetFieldValue<DateTimeOffset>(2) + interval;
+        return next < now ? now : next;
     }
 
     public static async Task<Results<Ok<SyncTriggerResponse>, ProblemHttpResult>> Trigger(
@@ -78,7 +103,7 @@ public static class SyncApi
             (id, already) = (r.GetInt64(0), r.GetBoolean(1));
         }
         await s.CommitAsync(ct);
-        await events.PublishAsync(ctx.OrganizationCode, "sync-requested", new { id, by = ctx.UserName });
+        await events.PublishAsync(ctx.OrganizationCode, Pfa.Domain.PfaEvents.SyncRequested, new { id, by = ctx.UserName });
         return TypedResults.Ok(new SyncTriggerResponse(id, already));
     }
 }

@@ -11,7 +11,7 @@ public sealed class EventPublisher(IConnectionMultiplexer redis, ILogger<EventPu
         try
         {
             var message = JsonSerializer.Serialize(new { type, org = orgCode, at = DateTimeOffset.UtcNow, payload });
-            await redis.GetSubscriber().PublishAsync(RedisChannel.Literal($"pfa:events:{orgCode}"), message);
+            await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(Pfa.Domain.PfaEvents.Channel(orgCode)), message);
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {

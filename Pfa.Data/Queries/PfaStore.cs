@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Npgsql;
 using NpgsqlTypes;
+using Pfa.Domain;
 
 namespace Pfa.Data.Queries;
 
@@ -366,6 +367,50 @@ public static class PfaStore
         while (await r.ReadAsync(ct))
             rows.Add(new KpiRow(r.IsDBNull(0) ? null : r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetDecimal(3), r.GetDecimal(4), r.GetDecimal(5)));
         return rows;
+    }
+
+    /// <summary>
+    /// Plan / forecast / actual cost per calendar month over the filtered lines that count in the KPIs, set-based: each
+    /// rental window is cut into its months with generate_series (end-exclusive days × rate ÷ 30.44, rounded per month),
+    /// a purchase costs its price in its start month (Pfa.Domain.MonthlyCostRules is the C# twin). Committed
+    /// (<paramref name="includeDrafts"/> false) reads the mirror alone: the delta join is given no user to match.
+    /// </summary>
+    public static async Task<IReadOnlyList<MonthCost>> MonthlyCostAsync(TenantSession s, PfaFilter filter, bool includeDrafts, CancellationToken ct)
+    {
+        await using var cmd = s.Command("");
+        cmd.Parameters.AddWithValue("org", s.OrganizationId);
+        cmd.Parameters.AddWithValue("user", includeDrafts ? s.UserId : Guid.Empty);
+        string F(string name) => MergedFields.Get(name).Merged;
+        var where = new StringBuilder($"FROM pfa_mirror m {MergedFields.DeltaJoin} WHERE {Live}" +
+            $" AND NOT coalesce({F("isDiscontinued")}, false) AND NOT coalesce({F("isFundsTransferable")}, false)");
+        filter.AppendWhere(where, cmd);
+        cmd.CommandText = $"""
+            WITH line AS (
+              SELECT coalesce({F("source")}, 'Rental') AS source, coalesce({F("monthlyRate")}, 0) AS rate, coalesce({F("purchasePrice")}, 0) AS price,
+                     m.original_start AS ps, m.original_end AS pe, {F("forecastStart")} AS fs, {F("forecastEnd")} AS fe,
+                     m.has_actuals, m.actual_start AS acs, {F("actualEnd")} AS ace
+              {where}
+            ), win AS (
+              SELECT 0 AS layer, source, rate, price, ps AS s, pe AS e FROM line
+              UNION ALL SELECT 1, source, rate, price, fs, fe FROM line
+              UNION ALL SELECT 2, source, rate, price, acs, ace FROM line WHERE has_actuals
+            ), cost AS (
+              SELECT w.layer, mo::date AS month,
+                     round((least(w.e, (mo + interval '1 month')::date) - greatest(w.s, mo::date)) * w.rate / 30.44, 2) AS amount
+              FROM win w CROSS JOIN LATERAL generate_series(date_trunc('month', w.s), date_trunc('month', w.e - 1), interval '1 month') mo
+              WHERE w.source <> 'Purchase' AND w.s < w.e
+              UNION ALL
+              SELECT w.layer, date_trunc('month', w.s)::date, w.price FROM win w WHERE w.source = 'Purchase' AND w.s IS NOT NULL
+            )
+            SELECT month, coalesce(sum(amount) FILTER (WHERE layer = 0), 0), coalesce(sum(amount) FILTER (WHERE layer = 1), 0),
+                   coalesce(sum(amount) FILTER (WHERE layer = 2), 0)
+            FROM cost GROUP BY month ORDER BY month
+            """;
+        var months = new List<MonthCost>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            months.Add(new MonthCost(r.GetFieldValue<DateOnly>(0), r.GetDecimal(1), r.GetDecimal(2), r.GetDecimal(3)));
+        return months;
     }
 
     /// <summary>Refreshes the KPI and timeline views without blocking readers. Needs the owner's connection, not pfa_app.</summary>

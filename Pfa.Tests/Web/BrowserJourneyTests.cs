@@ -18,8 +18,8 @@ namespace Pfa.Tests.Web;
 [Collection(StackCollection.Name)]
 public sealed class BrowserJourneyTests(StackFixture stack)
 {
-    private const string Password = "ui-Password-1!";
-    private static readonly string Shots = Path.Combine(AppContext.BaseDirectory, "screenshots");
+    internal const string Password = "ui-Password-1!";
+    internal static readonly string Shots = Path.Combine(AppContext.BaseDirectory, "screenshots");
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -51,14 +51,7 @@ public sealed class BrowserJourneyTests(StackFixture stack)
         Directory.CreateDirectory(Shots);
         var web = stack.App.GetEndpoint(PfaResources.Web).ToString().TrimEnd('/');
         using var pw = await Playwright.CreateAsync();
-        await using var browser = await pw.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-            // Playwright gives chromium a fresh temporary profile (its own --user-data-dir) and removes it on close.
-        });
+        await using var browser = await pw.Chromium.LaunchAsync(Chromium);
         var page = await NewPageAsync(browser);
         try
         {
@@ -126,14 +119,23 @@ public sealed class BrowserJourneyTests(StackFixture stack)
         }
     }
 
-    private static async Task<IPage> NewPageAsync(IBrowser browser)
+    /// <summary>Debian's chromium, headless. Playwright gives it a fresh temporary profile (its own --user-data-dir) and removes it on close.</summary>
+    internal static BrowserTypeLaunchOptions Chromium => new()
+    {
+        ExecutablePath = "/usr/bin/chromium",
+        Headless = true,
+        Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    };
+
+    internal static async Task<IPage> NewPageAsync(IBrowser browser)
     {
         var context = await browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 800 } });
         return await context.NewPageAsync();
     }
 
     /// <summary>The sign-in page is a plain server-rendered form: no circuit to wait for.</summary>
-    private static async Task SignInAsync(IPage page, string web, string user)
+    internal static async Task SignInAsync(IPage page, string web, string user)
     {
         await page.GotoAsync(web + "/");
         await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/login"));
@@ -153,7 +155,7 @@ public sealed class BrowserJourneyTests(StackFixture stack)
         return id;
     }
 
-    private static async Task CreateUserAsync(NpgsqlDataSource db, string username, Guid org, string role)
+    internal static async Task CreateUserAsync(NpgsqlDataSource db, string username, Guid org, string role)
     {
         var id = Guid.NewGuid();
         await using (var cmd = db.CreateCommand("INSERT INTO users (id, username, display_name, password_hash, is_active, created_at) VALUES ($1, $2, $2, $3, true, now())"))

@@ -26,7 +26,8 @@ public sealed class PlanBoardPermissionTests : BunitContext
         {
             var path = request.RequestUri!.AbsolutePath;
             lock (Requests) Requests.Add($"{request.Method} {request.RequestUri.PathAndQuery} {request.Headers.Authorization}");
-            object body = path.EndsWith("/kpis", StringComparison.Ordinal)
+            object body = path.EndsWith("/kpis/monthly", StringComparison.Ordinal) ? new MonthlyCostResult(false, [])
+                : path.EndsWith("/kpis", StringComparison.Ordinal)
                 ? new KpiResult(false, null, Zero, Zero, Zero, [], 1, false)
                 : new PfaPage([new PfaRow("P-1", "none", [], new Pfa.Domain.PfaRecord { PfaId = "P-1", Description = "Crane" })], null, 1, false);
             return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK)
@@ -48,6 +49,8 @@ public sealed class PlanBoardPermissionTests : BunitContext
         Services.AddSingleton<AuthenticationStateProvider>(auth);
         Services.AddScoped<OrgSession>();
         Services.AddScoped(sp => new PfaApiClient(new HttpClient(_api) { BaseAddress = new Uri("http://api") }, sp.GetRequiredService<AuthenticationStateProvider>()));
+        Services.AddScoped(sp => new LiveEvents(new PfaEventStream(new HttpClient(_api)), sp.GetRequiredService<PfaApiClient>(),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<LiveEvents>.Instance));
         Render<MudPopoverProvider>();
         Render<MudSnackbarProvider>();
         return Render<PlanBoard>(p => p.AddCascadingValue(auth.GetAuthenticationStateAsync()));

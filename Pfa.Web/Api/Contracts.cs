@@ -36,3 +36,31 @@ public sealed record BulkResult(int Matched, int Changed, int Removed, int Skipp
 public sealed record DiscardResult(int Discarded);
 public sealed record CommitConflict(string PfaId, string[] Fields);
 public sealed record CommitResult(int Committed, int Conflicts, IReadOnlyList<CommitConflict> ConflictDetails);
+
+/// <summary>One sync_log row. <c>fetched</c>/<c>rejected</c> are the API's names for rows read from PEMS and rows refused.</summary>
+public sealed record SyncRun(long Id, string Direction, string Kind, string Status, DateTimeOffset StartedAt, DateTimeOffset? CompletedAt,
+    long? DurationMs, int Fetched, int Inserted, int Updated, int Unchanged, int Deleted, int Rejected, string? ErrorMessage, string? TriggeredBy)
+{
+    public bool IsRead => Direction == "read";
+    public bool IsFinished => Status is "completed" or "failed";
+}
+public sealed record SyncStatus(string Organization, long MirrorVersion, long MirrorLines, int PendingWriteBack, int Conflicts,
+    IReadOnlyList<SyncRun> History, DateTimeOffset? NextRunAt)
+{
+    /// <summary>The latest finished read (newest first in <see cref="History"/>).</summary>
+    public SyncRun? LastRead => History.FirstOrDefault(r => r.IsRead && r.IsFinished);
+    public SyncRun? Running => History.FirstOrDefault(r => r.IsRead && r.Status == "running");
+    public bool Requested => History.Any(r => r.IsRead && r.Status == "requested");
+}
+public sealed record MonthlyCostResult(bool IncludesDrafts, IReadOnlyList<MonthCost> Months);
+public sealed record SyncTriggerResult(long RequestId, bool AlreadyRequested);
+
+/// <summary>A committed change of mine that collided with a PEMS edit: per field my value, PEMS's value now and the base both started from.</summary>
+public sealed record ConflictItem(string PfaId, string[] Fields, System.Text.Json.Nodes.JsonObject Mine, System.Text.Json.Nodes.JsonObject Base,
+    System.Text.Json.Nodes.JsonObject Pems);
+/// <summary><c>KeepMine</c>, <c>TakePems</c> or <c>Merge</c> (with the fields whose draft value wins).</summary>
+public sealed record ResolveConflictCommand(string Strategy, string[]? KeepMine);
+public sealed record ResolveConflictResult(string PfaId, string Outcome);
+
+/// <summary>One event of <c>GET /events</c>: <c>{type, org, at, payload}</c> (see Pfa.Domain.PfaEvents).</summary>
+public sealed record LiveEvent(string Type, string? Org, DateTimeOffset At, System.Text.Json.Nodes.JsonObject? Payload);

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Components.Authorization;
+using Pfa.Domain;
 using Pfa.Web.Auth;
 
 namespace Pfa.Web.Api;
@@ -43,7 +44,27 @@ public sealed partial class PfaApiClient(HttpClient http, AuthenticationStatePro
     public async Task<long> DraftCountAsync(string org, CancellationToken ct = default) =>
         (await ListAsync(org, new GridQuery { ChangedOnly = true }, null, 1, ct)).Total ?? 0;
 
-    private async Task<string?> TokenAsync()
+    /// <summary>Cost per calendar month of the lines matching <paramref name="filter"/> (its sort is irrelevant here).</summary>
+    public async Task<IReadOnlyList<MonthCost>> MonthlyCostAsync(string org, bool includeDrafts, GridQuery filter, CancellationToken ct = default) =>
+        (await SendAsync<MonthlyCostResult>(HttpMethod.Get,
+            $"/api/orgs/{Uri.EscapeDataString(org)}/kpis/monthly?includeDrafts={(includeDrafts ? "true" : "false")}&{filter.ToQueryString(null, 1)}",
+            null, await TokenAsync(), ct)).Months;
+
+    public async Task<SyncStatus> SyncStatusAsync(string org, CancellationToken ct = default) =>
+        await SendAsync<SyncStatus>(HttpMethod.Get, $"/api/orgs/{Uri.EscapeDataString(org)}/sync", null, await TokenAsync(), ct);
+
+    public async Task<SyncTriggerResult> TriggerSyncAsync(string org, CancellationToken ct = default) =>
+        await SendAsync<SyncTriggerResult>(HttpMethod.Post, $"/api/orgs/{Uri.EscapeDataString(org)}/sync/trigger", new { }, await TokenAsync(), ct);
+
+    public async Task<IReadOnlyList<ConflictItem>> ConflictsAsync(string org, CancellationToken ct = default) =>
+        await SendAsync<List<ConflictItem>>(HttpMethod.Get, $"/api/orgs/{Uri.EscapeDataString(org)}/conflicts", null, await TokenAsync(), ct);
+
+    public async Task<ResolveConflictResult> ResolveConflictAsync(string org, string pfaId, ResolveConflictCommand command, CancellationToken ct = default) =>
+        await SendAsync<ResolveConflictResult>(HttpMethod.Post,
+            $"/api/orgs/{Uri.EscapeDataString(org)}/conflicts/{Uri.EscapeDataString(pfaId)}/resolve", command, await TokenAsync(), ct);
+
+    /// <summary>The signed-in user's API token (server side only), or null outside a signed-in circuit.</summary>
+    public async Task<string?> TokenAsync()
     {
         if (auth is null) return null;
         var state = await auth.GetAuthenticationStateAsync();
@@ -72,7 +93,7 @@ public sealed partial class PfaApiClient(HttpClient http, AuthenticationStatePro
         }
     }
 
-    private static async Task<PfaApiException> ProblemAsync(HttpResponseMessage response, CancellationToken ct)
+    internal static async Task<PfaApiException> ProblemAsync(HttpResponseMessage response, CancellationToken ct)
     {
         var status = (int)response.StatusCode;
         var title = response.ReasonPhrase ?? $"HTTP {status}";

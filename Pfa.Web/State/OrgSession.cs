@@ -33,5 +33,12 @@ public sealed class OrgSession
 
     /// <summary>Filters are remembered per organization for this session.</summary>
     public GridQuery FilterFor(string org) => _filters.TryGetValue(org, out var q) ? q : new GridQuery();
-    public void RememberFilter(string org, GridQuery query) => _filters[org] = query;
+    public void RememberFilter(string org, GridQuery query)
+    {
+        _filters[org] = query;
+        FilterChanged?.Invoke();
+    }
+
+    /// <summary>The plan's filter changed (the chart and timeline follow it).</summary>
+    public event Action? FilterChanged;
 }

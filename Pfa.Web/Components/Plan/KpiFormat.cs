@@ -11,6 +11,14 @@ public static class KpiFormat
     public static string Money(decimal value) =>
         (value < 0 ? "−" : "") + "$" + Math.Abs(Math.Round(value, 0, MidpointRounding.AwayFromZero)).ToString("#,0", Culture);
 
+    /// <summary>Axis form: $950, $12k, $3.4M.</summary>
+    public static string Compact(decimal value)
+    {
+        var a = Math.Abs(value);
+        var text = a >= 1_000_000 ? (a / 1_000_000).ToString("0.#", Culture) + "M" : a >= 1_000 ? (a / 1_000).ToString("0.#", Culture) + "k" : a.ToString("0", Culture);
+        return (value < 0 ? "−" : "") + "$" + text;
+    }
+
     public static string SignedMoney(decimal value) => value switch
     {
         > 0 => "+" + Money(value),
