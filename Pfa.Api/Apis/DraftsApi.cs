@@ -45,6 +45,7 @@ public static class DraftsApi
         group.MapPost("/drafts/undo", Undo).WithSummary("Undo my last draft operation (save, bulk edit or discard) in one transaction; lines committed meanwhile are not touched.");
         group.MapPost("/drafts/redo", Redo).WithSummary("Redo my last undone draft operation; a new edit clears the redo stack.");
         group.MapGet("/drafts/history", History).WithSummary("My undo and redo stacks (at most 50 operations), with labels such as \"Shift 600 lines +14 d\".");
+        group.MapGet("/drafts/writeback", WriteBack).WithSummary("Write-back state of my committed lines (queued, syncing, synced, conflict, failed) changed in the last `hours` (default 24).");
         group.MapPost("/commit", Commit).WithSummary("Commit drafts to the write-back outbox, detecting conflicts with PEMS changes.");
         return app;
     }
@@ -226,6 +227,19 @@ public static class DraftsApi
         var undoStack = entries.Where(e => e.State == DraftJournalState.Done).Select(Dto).ToList();
         var redoStack = entries.Where(e => e.State == DraftJournalState.Undone).Select(Dto).ToList();
         return TypedResults.Ok(new DraftHistoryResponse(undoStack.FirstOrDefault()?.Label, redoStack.FirstOrDefault()?.Label, undoStack, redoStack));
+    }
+
+    public static async Task<Results<Ok<IReadOnlyList<WriteBackLine>>, ValidationProblem, ProblemHttpResult>> WriteBack(
+        string orgCode, int? hours, ClaimsPrincipal user, OrgAccess access, CancellationToken ct)
+    {
+        if (hours is < 1 or > 24 * 30)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["hours"] = ["Between 1 and 720."] });
+        var (ctx, problem) = await access.ResolveAsync(user, orgCode, Need.Read, ct);
+        if (ctx is null) return problem!;
+        await using var session = await access.BeginAsync(ctx, ct);
+        var lines = await WriteBackStatus.MineAsync(session, DateTimeOffset.UtcNow.AddHours(-(hours ?? 24)), MaxBatch, ct);
+        await session.CommitAsync(ct);
+        return TypedResults.Ok(lines);
     }
 
     private static string Lines(int n) => n == 1 ? "1 line" : $"{n.ToString("N0", CultureInfo.InvariantCulture)} lines";

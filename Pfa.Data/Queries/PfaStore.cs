@@ -6,7 +6,8 @@ using NpgsqlTypes;
 
 namespace Pfa.Data.Queries;
 
-public sealed record MergedRow(long MirrorId, string PfaId, int MirrorVersion, JsonObject Merged, string DraftState, JsonObject? Changes);
+/// <summary>A merged list row; <see cref="BaseValues"/> holds, per changed field, the mirror value the draft was based on.</summary>
+public sealed record MergedRow(long MirrorId, string PfaId, int MirrorVersion, JsonObject Merged, string DraftState, JsonObject? Changes, JsonObject? BaseValues = null);
 
 public sealed record ListPage(IReadOnlyList<MergedRow> Items, string? NextCursor, long Total, bool TotalIsEstimate);
 
@@ -59,7 +60,7 @@ public static class PfaStore
         var where = new StringBuilder($"FROM pfa_mirror m {MergedFields.DeltaJoin} WHERE {Live}");
         filter.AppendWhere(where, cmd);
 
-        var page = new StringBuilder($"SELECT m.id, m.pfa_id, m.mirror_version, m.data || coalesce(d.changes, '{{}}'::jsonb), {StateExpr}, d.changes, {(byPfaId ? "m.pfa_id" : field.SortKey)}::text ");
+        var page = new StringBuilder($"SELECT m.id, m.pfa_id, m.mirror_version, m.data || coalesce(d.changes, '{{}}'::jsonb), {StateExpr}, d.changes, {(byPfaId ? "m.pfa_id" : field.SortKey)}::text, d.base_values ");
         page.Append(where);
         if (Cursor.TryDecode(cursor, out var after))
         {
@@ -84,7 +85,8 @@ public static class PfaStore
                 // limit + 1 rows were asked for: seeing the extra one means there is a next page.
                 if (rows.Count == limit) { hasMore = true; break; }
                 rows.Add(new MergedRow(r.GetInt64(0), r.GetString(1), r.GetInt32(2), JsonNode.Parse(r.GetString(3))!.AsObject(),
-                    r.GetString(4), r.IsDBNull(5) ? null : JsonNode.Parse(r.GetString(5))!.AsObject()));
+                    r.GetString(4), r.IsDBNull(5) ? null : JsonNode.Parse(r.GetString(5))!.AsObject(),
+                    r.IsDBNull(7) ? null : JsonNode.Parse(r.GetString(7))!.AsObject()));
                 lastSort = r.GetString(6);
             }
         }

@@ -137,4 +137,25 @@ public sealed class UndoRedoTests(InfrastructureFixture infra) : IAsyncLifetime
         var after = await (await _pm.GetAsync($"/api/orgs/{_org}/pfa/6030", Http.Ct)).JsonAsync();
         Assert.Equal("pristine", after["draftState"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task List_rows_carry_the_base_of_changed_fields_and_committed_lines_report_their_write_back_state()
+    {
+        await Post(_pm, "drafts", new { items = new[] { new { pfaId = "6002", changes = new { monthlyRate = 2500, forecastEnd = "2025-04-01" } } } });
+        var rows = (await (await _pm.GetAsync($"/api/orgs/{_org}/pfa?changedOnly=true", Http.Ct)).JsonAsync())["items"]!.AsArray();
+        var row = Assert.Single(rows)!;
+        Assert.Equal(1002m, row["baseValues"]!["monthlyRate"]!.GetValue<decimal>());
+        Assert.Equal("2025-03-02", row["baseValues"]!["forecastEnd"]!.GetValue<string>());
+        Assert.Equal(2500m, row["record"]!["monthlyRate"]!.GetValue<decimal>());
+
+        Assert.Empty((await (await _pm.GetAsync($"/api/orgs/{_org}/drafts/writeback", Http.Ct)).Content.ReadFromJsonAsync<JsonArray>(Http.Ct))!);
+        await Post(_pm, "commit", new { });
+        var lines = (await (await _pm.GetAsync($"/api/orgs/{_org}/drafts/writeback", Http.Ct)).Content.ReadFromJsonAsync<JsonArray>(Http.Ct))!;
+        var line = Assert.Single(lines)!;
+        Assert.Equal("6002", line["pfaId"]!.GetValue<string>());
+        Assert.Equal("committed", line["state"]!.GetValue<string>());
+        Assert.Equal(["forecastEnd", "monthlyRate"], line["fields"]!.AsArray().Select(f => f!.GetValue<string>()).Order());
+        // Another user's view of the same organization lists none of my lines.
+        Assert.Empty((await (await _ed.GetAsync($"/api/orgs/{_org}/drafts/writeback", Http.Ct)).Content.ReadFromJsonAsync<JsonArray>(Http.Ct))!);
+    }
 }

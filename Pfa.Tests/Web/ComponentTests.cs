@@ -78,7 +78,7 @@ public sealed class ComponentTests : BunitContext
 
         cut.Find("[data-testid=drafts-commit]").Click();
         Assert.Equal(0, commits);
-        Assert.Contains("write-back to PEMS", cut.Find("[data-testid=drafts-confirm]").TextContent);
+        Assert.Contains("Write 3 changed lines to PEMS", cut.Find("[data-testid=drafts-confirm]").TextContent);
         cut.Find("[data-testid=drafts-confirm-no]").Click();
         Assert.Empty(cut.FindAll("[data-testid=drafts-confirm]"));
         Assert.Equal(0, commits);
