@@ -18,8 +18,8 @@ namespace Pfa.Tests.Web;
 [Collection(StackCollection.Name)]
 public sealed class BrowserJourneyTests(StackFixture stack)
 {
-    private const string Password = "ui-Password-1!";
-    private static readonly string Shots = Path.Combine(AppContext.BaseDirectory, "screenshots");
+    internal const string Password = "ui-Password-1!";
+    internal static readonly string Shots = Path.Combine(AppContext.BaseDirectory, "screenshots");
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -126,14 +126,14 @@ public sealed class BrowserJourneyTests(StackFixture stack)
         }
     }
 
-    private static async Task<IPage> NewPageAsync(IBrowser browser)
+    internal static async Task<IPage> NewPageAsync(IBrowser browser)
     {
         var context = await browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 800 } });
         return await context.NewPageAsync();
     }
 
     /// <summary>The sign-in page is a plain server-rendered form: no circuit to wait for.</summary>
-    private static async Task SignInAsync(IPage page, string web, string user)
+    internal static async Task SignInAsync(IPage page, string web, string user)
     {
         await page.GotoAsync(web + "/");
         await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/login"));
@@ -143,7 +143,7 @@ public sealed class BrowserJourneyTests(StackFixture stack)
         await Assertions.Expect(page.GetByTestId("kpi-board")).ToBeVisibleAsync(new() { Timeout = 30_000 });
     }
 
-    private static async Task<Guid> CreateOrgAsync(NpgsqlDataSource db, string code)
+    internal static async Task<Guid> CreateOrgAsync(NpgsqlDataSource db, string code)
     {
         var id = Guid.NewGuid();
         await using var cmd = db.CreateCommand("INSERT INTO organizations (id, code, name, is_active, sync_enabled, service_status, mirror_version) VALUES ($1, $2, $2, true, false, 'active', 1)");
@@ -153,7 +153,7 @@ public sealed class BrowserJourneyTests(StackFixture stack)
         return id;
     }
 
-    private static async Task CreateUserAsync(NpgsqlDataSource db, string username, Guid org, string role)
+    internal static async Task CreateUserAsync(NpgsqlDataSource db, string username, Guid org, string role)
     {
         var id = Guid.NewGuid();
         await using (var cmd = db.CreateCommand("INSERT INTO users (id, username, display_name, password_hash, is_active, created_at) VALUES ($1, $2, $2, $3, true, now())"))
