@@ -154,6 +154,7 @@ public sealed class UndoRedoTests(InfrastructureFixture infra) : IAsyncLifetime
         var line = Assert.Single(lines)!;
         Assert.Equal("6002", line["pfaId"]!.GetValue<string>());
         Assert.Equal("committed", line["state"]!.GetValue<string>());
+        Assert.True(line["mirrorCurrent"]!.GetValue<bool>());
         Assert.Equal(["forecastEnd", "monthlyRate"], line["fields"]!.AsArray().Select(f => f!.GetValue<string>()).Order());
         // Another user's view of the same organization lists none of my lines.
         Assert.Empty((await (await _ed.GetAsync($"/api/orgs/{_org}/drafts/writeback", Http.Ct)).Content.ReadFromJsonAsync<JsonArray>(Http.Ct))!);

@@ -51,14 +51,7 @@ public sealed class BrowserJourneyTests(StackFixture stack)
         Directory.CreateDirectory(Shots);
         var web = stack.App.GetEndpoint(PfaResources.Web).ToString().TrimEnd('/');
         using var pw = await Playwright.CreateAsync();
-        await using var browser = await pw.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-            // Playwright gives chromium a fresh temporary profile (its own --user-data-dir) and removes it on close.
-        });
+        await using var browser = await LaunchChromiumAsync(pw);
         var page = await NewPageAsync(browser);
         try
         {
@@ -125,6 +118,15 @@ public sealed class BrowserJourneyTests(StackFixture stack)
             await browser.CloseAsync();
         }
     }
+
+    /// <summary>Debian's chromium, headless; Playwright gives it a fresh temporary profile and removes it on close.</summary>
+    internal static Task<IBrowser> LaunchChromiumAsync(IPlaywright pw) => pw.Chromium.LaunchAsync(new()
+    {
+        ExecutablePath = "/usr/bin/chromium",
+        Headless = true,
+        Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
 
     internal static async Task<IPage> NewPageAsync(IBrowser browser)
     {

@@ -47,13 +47,7 @@ public sealed class DraftsJourneyTests(StackFixture stack)
         var web = stack.App.GetEndpoint(PfaResources.Web).ToString().TrimEnd('/');
         Directory.CreateDirectory(Shots);
         using var pw = await Playwright.CreateAsync();
-        await using var browser = await pw.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        await using var browser = await LaunchChromiumAsync(pw);
         var page = await NewPageAsync(browser);
         try
         {

@@ -114,6 +114,8 @@ public sealed class DraftsTrayTests : BunitContext
 
         Assert.True(DraftChanges.InFlight(lines));
         Assert.False(DraftChanges.InFlight([Line("3", "synced"), Line("4", "conflict"), Line("5", "failed")]));
+        // Synced, but the worker has not re-read the line into the mirror yet: the grid's values will still change.
+        Assert.True(DraftChanges.InFlight([Line("3", "synced") with { MirrorCurrent = false }]));
     }
 
     [Fact]

@@ -21,11 +21,14 @@ public sealed class PlanBoardPermissionTests : BunitContext
     {
         private static readonly KpiFigures Zero = new(0, 0, 0, 0, 0, null);
         public List<string> Requests { get; } = [];
+        /// <summary>Simulates an API outage for writes (the connection is refused).</summary>
+        public bool RefuseWrites { get; set; }
 
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
         {
             var path = request.RequestUri!.AbsolutePath;
             lock (Requests) Requests.Add($"{request.Method} {request.RequestUri.PathAndQuery} {request.Headers.Authorization}");
+            if (RefuseWrites && request.Method == HttpMethod.Post) throw new HttpRequestException("Connection refused");
             object body = path switch
             {
                 _ when path.EndsWith("/kpis", StringComparison.Ordinal) => new KpiResult(false, null, Zero, Zero, Zero, [], 1, false),
@@ -125,5 +128,19 @@ public sealed class PlanBoardPermissionTests : BunitContext
     {
         var cut = RenderAs("PortfolioManager", canEdit: true, canCommit: true);
         cut.WaitForElement("[data-testid=drafts-commit]");
+    }
+
+    [Fact]
+    public void An_api_outage_during_an_inline_edit_keeps_the_typed_value_and_says_so()
+    {
+        var cut = RenderAs("Editor", canEdit: true, canCommit: false);
+        cut.WaitForAssertion(() => Assert.Contains("P-1", cut.Markup, StringComparison.Ordinal));
+        _api.RefuseWrites = true;
+        cut.Find(".pfa-cell[data-field=forecastEnd]").KeyDown(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "Enter" });
+        cut.Find("input[data-testid=cell-input]").Input("2025-04-01");
+        cut.Find("input[data-testid=cell-input]").KeyDown(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "Enter" });
+        cut.WaitForAssertion(() => Assert.Contains("cannot be reached", cut.Find("[data-testid=cell-error]").TextContent));
+        Assert.Equal("2025-04-01", cut.Find("input[data-testid=cell-input]").GetAttribute("value"));
+        Assert.Contains(_api.Requests, r => r.StartsWith("POST /api/orgs/RIO/drafts ", StringComparison.Ordinal));
     }
 }

@@ -52,4 +52,4 @@ public sealed record ReplayResult(string Label, int Restored, int Skipped, IRead
 
 /// <summary>Write-back state of one of my committed lines (<c>GET /drafts/writeback</c>).</summary>
 public sealed record WriteBackLine(string PfaId, string State, string[] Fields, string[] ConflictFields, string? LastError,
-    DateTimeOffset? CommittedAt, DateTimeOffset UpdatedAt);
+    DateTimeOffset? CommittedAt, DateTimeOffset UpdatedAt, bool MirrorCurrent = true);

@@ -55,9 +55,9 @@ public static class DraftChanges
         _ => state,
     };
 
-    /// <summary>While any line is still on its way to PEMS the tray keeps polling.</summary>
+    /// <summary>While any line is still on its way to PEMS, or synced but not yet re-read into the mirror, the tray keeps polling.</summary>
     public static bool InFlight(IEnumerable<WriteBackLine> lines) =>
-        lines.Any(l => WriteBackState(l.State) is "queued" or "syncing");
+        lines.Any(l => WriteBackState(l.State) is "queued" or "syncing" || !l.MirrorCurrent);
 
     public static MudBlazor.Color StateColor(string state) => WriteBackState(state) switch
     {
