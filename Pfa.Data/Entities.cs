@@ -106,6 +106,36 @@ public sealed class PfaModification
     public DateTimeOffset? NextAttemptAt { get; set; }
 }
 
+/// <summary>
+/// One undoable draft operation (save, bulk edit, discard) of a user in an organization. <see cref="State"/> is
+/// <c>done</c> (on the undo stack) or <c>undone</c> (on the redo stack, cleared by the next edit).
+/// </summary>
+public sealed class DraftJournalEntry
+{
+    public long Id { get; set; }
+    public Guid OrganizationId { get; set; }
+    public Guid UserId { get; set; }
+    public required string Label { get; set; }
+    public string State { get; set; } = DraftJournalState.Done;
+    public int Lines { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? UndoneAt { get; set; }
+}
+
+public static class DraftJournalState
+{
+    public const string Done = "done", Undone = "undone";
+}
+
+/// <summary>A line an operation touched: the caller's delta row before and after it (<c>to_jsonb</c> of pfa_modification; null = no draft).</summary>
+public sealed class DraftJournalLine
+{
+    public long EntryId { get; set; }
+    public long MirrorId { get; set; }
+    public string? Before { get; set; }
+    public string? After { get; set; }
+}
+
 /// <summary>Write-back outbox: one row per committed delta, consumed by the SyncWorker.</summary>
 public sealed class PfaOutbox
 {

@@ -18,6 +18,8 @@ public sealed class PfaDbContext(DbContextOptions<PfaDbContext> options) : DbCon
     public DbSet<PemsConnection> PemsConnections => Set<PemsConnection>();
     /// <summary>The Data Protection key ring shared by the API and the worker (see PfaDataProtection).</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<DraftJournalEntry> DraftJournal => Set<DraftJournalEntry>();
+    public DbSet<DraftJournalLine> DraftJournalLines => Set<DraftJournalLine>();
 
     /// <summary>Typed columns generated from <c>pfa_mirror.data</c>: name → SQL expression (immutable helpers from the migration).</summary>
     public static readonly IReadOnlyList<(string Column, string Type, string Sql)> MirrorGeneratedColumns =
@@ -108,6 +110,21 @@ public sealed class PfaDbContext(DbContextOptions<PfaDbContext> options) : DbCon
             e.Property(x => x.Payload).HasColumnType("jsonb");
             e.HasIndex(x => new { x.Status, x.NextAttemptAt });
             e.HasIndex(x => x.ModificationId);
+        });
+        b.Entity<DraftJournalEntry>(e =>
+        {
+            e.ToTable("draft_journal", t => t.HasCheckConstraint("ck_draft_journal_state", "state IN ('done','undone')"));
+            e.HasOne<AppUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
+            // Undo takes the newest done entry, redo the oldest undone one, of one user in one organization.
+            e.HasIndex(x => new { x.UserId, x.OrganizationId, x.State, x.Id });
+        });
+        b.Entity<DraftJournalLine>(e =>
+        {
+            e.ToTable("draft_journal_line");
+            e.HasKey(x => new { x.EntryId, x.MirrorId });
+            e.Property(x => x.Before).HasColumnType("jsonb");
+            e.Property(x => x.After).HasColumnType("jsonb");
+            e.HasOne<DraftJournalEntry>().WithMany().HasForeignKey(x => x.EntryId).OnDelete(DeleteBehavior.Cascade);
         });
         b.Entity<SyncLog>(e =>
         {

@@ -60,6 +60,7 @@ public static class Extensions
         services.AddScoped<OrgSession>();
         services.AddScoped<LiveEvents>();
         services.AddScoped<SyncMonitor>();
+        services.AddScoped<BrowserPrefs>();
         return builder;
     }
 
@@ -75,6 +76,7 @@ public static class Extensions
         app.MapStaticAssets();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.MapAccountEndpoints();
+        app.MapExportEndpoints();
         app.MapDefaultEndpoints();
         return app;
     }
@@ -111,6 +113,30 @@ public static class Extensions
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             return Results.LocalRedirect("/login");
         });
+    }
+
+    /// <summary>
+    /// Downloads go through the web app: the browser has only its cookie, the API token stays on the server. The API's CSV
+    /// is streamed on as it arrives, never buffered.
+    /// </summary>
+    private static void MapExportEndpoints(this WebApplication app)
+    {
+        app.MapGet("/export/{org}/forecast.csv", async Task<IResult> (string org, HttpContext http, PfaApiClient api) =>
+        {
+            if (http.User.FindFirst(PfaClaims.AccessToken)?.Value is not { } token) return Results.Unauthorized();
+            try
+            {
+                var upstream = await api.OpenForecastExportAsync(org, token, http.RequestAborted);
+                http.Response.RegisterForDispose(upstream);
+                var name = upstream.Content.Headers.ContentDisposition?.FileNameStar ?? upstream.Content.Headers.ContentDisposition?.FileName?.Trim('"')
+                           ?? $"forecast_export_{org}.csv";
+                return Results.Stream(await upstream.Content.ReadAsStreamAsync(http.RequestAborted), "text/csv; charset=utf-8", name);
+            }
+            catch (PfaApiException e)
+            {
+                return Results.Problem(statusCode: e.IsUnreachable ? StatusCodes.Status502BadGateway : e.Status, title: e.Describe());
+            }
+        }).RequireAuthorization();
     }
 
     private static string SafeReturnUrl(string? url) =>

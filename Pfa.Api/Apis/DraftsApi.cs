@@ -1,7 +1,9 @@
+using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Pfa.Api.Infrastructure;
+using Pfa.Data;
 using Pfa.Data.Queries;
 using Pfa.Domain;
 
@@ -22,6 +24,11 @@ public sealed record BulkResponse(int Matched, int Changed, int Removed, int Ski
 public sealed record DiscardRequest(bool All, string[]? PfaIds, string? SessionId);
 public sealed record DiscardResponse(int Discarded);
 public sealed record CommitRequest(string? SessionId);
+public sealed record JournalEntryDto(long Id, string Label, string State, int Lines, DateTimeOffset At);
+/// <summary>The caller's undo stack (newest first) and redo stack (next first), with the labels the buttons show.</summary>
+public sealed record DraftHistoryResponse(string? UndoLabel, string? RedoLabel, IReadOnlyList<JournalEntryDto> Undo, IReadOnlyList<JournalEntryDto> Redo);
+/// <summary>An undo or redo: lines restored; lines committed or changed meanwhile are left untouched and named in <see cref="Message"/>.</summary>
+public sealed record ReplayResponse(string Label, int Restored, int Skipped, IReadOnlyList<string> SkippedPfaIds, string Message);
 public sealed record ConflictDto(string PfaId, string[] Fields);
 public sealed record CommitResponse(int Committed, int Conflicts, IReadOnlyList<ConflictDto> ConflictDetails);
 
@@ -35,6 +42,10 @@ public static class DraftsApi
         group.MapPost("/drafts", Save).WithSummary("Save draft edits in a batch; invalid items are reported per item and never block the valid ones.");
         group.MapPost("/drafts/bulk", Bulk).WithSummary("Set-based bulk edit (shift, set dates/rate/source/DOR/category, discontinue, reset to plan).");
         group.MapPost("/drafts/discard", Discard).WithSummary("Discard drafts: all, by PFA ids, or by session.");
+        group.MapPost("/drafts/undo", Undo).WithSummary("Undo my last draft operation (save, bulk edit or discard) in one transaction; lines committed meanwhile are not touched.");
+        group.MapPost("/drafts/redo", Redo).WithSummary("Redo my last undone draft operation; a new edit clears the redo stack.");
+        group.MapGet("/drafts/history", History).WithSummary("My undo and redo stacks (at most 50 operations), with labels such as \"Shift 600 lines +14 d\".");
+        group.MapGet("/drafts/writeback", WriteBack).WithSummary("Write-back state of my committed lines (queued, syncing, synced, conflict, failed) changed in the last `hours` (default 24).");
         group.MapPost("/commit", Commit).WithSummary("Commit drafts to the write-back outbox, detecting conflicts with PEMS changes.");
         return app;
     }
@@ -75,7 +86,9 @@ public static class DraftsApi
             }
             pending[b.MirrorId] = new DraftWrite(b.MirrorId, check.Changes, item.ChangeReason);
         }
+        var journal = await DraftJournal.BeginAsync(session, ct);
         var (saved, removed) = await PfaStore.WriteDraftsAsync(session, pending.Values.ToList(), request.SessionId, ct);
+        await DraftJournal.EndAsync(session, journal, n => SaveLabel(request.Items, pending.Count, n), ct);
         if (saved + removed > 0) await PfaStore.BumpDraftVersionAsync(session, ct);
         await session.CommitAsync(ct);
         if (saved + removed > 0) await events.PublishAsync(ctx.OrganizationCode, PfaEvents.DraftsSaved, new { user = ctx.UserId, saved, removed });
@@ -122,7 +135,9 @@ public static class DraftsApi
             ForecastStartFrom = f?.ForecastStartFrom, ForecastStartTo = f?.ForecastStartTo, Search = f?.Search, ChangedOnly = f?.ChangedOnly ?? false,
         };
         await using var session = await access.BeginAsync(ctx, ct);
+        var journal = await DraftJournal.BeginAsync(session, ct);
         var result = await BulkOps.ApplyAsync(session, selection, op, request.SessionId, ct);
+        await DraftJournal.EndAsync(session, journal, n => BulkLabel(op, n), ct);
         var changed = result.Saved + result.Removed > 0;
         if (changed) await PfaStore.BumpDraftVersionAsync(session, ct);
         await session.CommitAsync(ct);
@@ -138,7 +153,9 @@ public static class DraftsApi
         var (ctx, problem) = await access.ResolveAsync(user, orgCode, Need.Edit, ct);
         if (ctx is null) return problem!;
         await using var session = await access.BeginAsync(ctx, ct);
+        var journal = await DraftJournal.BeginAsync(session, ct);
         var n = await PfaStore.DiscardAsync(session, request.All ? null : request.PfaIds, request.All ? null : request.SessionId, ct);
+        await DraftJournal.EndAsync(session, journal, lines => $"Discard {Lines(lines)}", ct);
         if (n > 0) await PfaStore.BumpDraftVersionAsync(session, ct);
         await session.CommitAsync(ct);
         if (n > 0) await events.PublishAsync(ctx.OrganizationCode, PfaEvents.DraftsDiscarded, new { user = ctx.UserId, discarded = n });
@@ -169,4 +186,83 @@ public static class DraftsApi
         return TypedResults.Ok(new CommitResponse(result.Committed, result.Conflicts,
             result.ConflictDetails.Select(c => new ConflictDto(c.PfaId, c.Fields)).ToList()));
     }
+
+    public static Task<Results<Ok<ReplayResponse>, ProblemHttpResult>> Undo(
+        string orgCode, ClaimsPrincipal user, OrgAccess access, EventPublisher events, CancellationToken ct) =>
+        ReplayAsync(orgCode, undo: true, user, access, events, ct);
+
+    public static Task<Results<Ok<ReplayResponse>, ProblemHttpResult>> Redo(
+        string orgCode, ClaimsPrincipal user, OrgAccess access, EventPublisher events, CancellationToken ct) =>
+        ReplayAsync(orgCode, undo: false, user, access, events, ct);
+
+    private static async Task<Results<Ok<ReplayResponse>, ProblemHttpResult>> ReplayAsync(
+        string orgCode, bool undo, ClaimsPrincipal user, OrgAccess access, EventPublisher events, CancellationToken ct)
+    {
+        var (ctx, problem) = await access.ResolveAsync(user, orgCode, Need.Edit, ct);
+        if (ctx is null) return problem!;
+        await using var session = await access.BeginAsync(ctx, ct);
+        var replay = undo ? await DraftJournal.UndoAsync(session, ct) : await DraftJournal.RedoAsync(session, ct);
+        if (replay is null)
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: undo ? "Nothing to undo." : "Nothing to redo.");
+        if (replay.Restored > 0) await PfaStore.BumpDraftVersionAsync(session, ct);
+        await session.CommitAsync(ct);
+        if (replay.Restored > 0)
+            await events.PublishAsync(ctx.OrganizationCode, "drafts-saved", new { user = ctx.UserId, replay = undo ? "undo" : "redo", restored = replay.Restored });
+        var verb = undo ? "Undid" : "Redid";
+        var message = replay.Skipped == 0
+            ? $"{verb} \"{replay.Label}\" ({Lines(replay.Restored)})."
+            : $"{verb} \"{replay.Label}\" on {Lines(replay.Restored)}; {Lines(replay.Skipped)} left untouched because committed or changed meanwhile ({string.Join(", ", replay.SkippedPfaIds)}{(replay.Skipped > replay.SkippedPfaIds.Count ? ", …" : "")}).";
+        return TypedResults.Ok(new ReplayResponse(replay.Label, replay.Restored, replay.Skipped, replay.SkippedPfaIds, message));
+    }
+
+    public static async Task<Results<Ok<DraftHistoryResponse>, ProblemHttpResult>> History(
+        string orgCode, ClaimsPrincipal user, OrgAccess access, CancellationToken ct)
+    {
+        var (ctx, problem) = await access.ResolveAsync(user, orgCode, Need.Read, ct);
+        if (ctx is null) return problem!;
+        await using var session = await access.BeginAsync(ctx, ct);
+        var entries = await DraftJournal.HistoryAsync(session, ct);
+        await session.CommitAsync(ct);
+        JournalEntryDto Dto(JournalEntryInfo e) => new(e.Id, e.Label, e.State, e.Lines, e.CreatedAt);
+        var undoStack = entries.Where(e => e.State == DraftJournalState.Done).Select(Dto).ToList();
+        var redoStack = entries.Where(e => e.State == DraftJournalState.Undone).Select(Dto).ToList();
+        return TypedResults.Ok(new DraftHistoryResponse(undoStack.FirstOrDefault()?.Label, redoStack.FirstOrDefault()?.Label, undoStack, redoStack));
+    }
+
+    public static async Task<Results<Ok<IReadOnlyList<WriteBackLine>>, ValidationProblem, ProblemHttpResult>> WriteBack(
+        string orgCode, int? hours, ClaimsPrincipal user, OrgAccess access, CancellationToken ct)
+    {
+        if (hours is < 1 or > 24 * 30)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["hours"] = ["Between 1 and 720."] });
+        var (ctx, problem) = await access.ResolveAsync(user, orgCode, Need.Read, ct);
+        if (ctx is null) return problem!;
+        await using var session = await access.BeginAsync(ctx, ct);
+        var lines = await WriteBackStatus.MineAsync(session, DateTimeOffset.UtcNow.AddHours(-(hours ?? 24)), MaxBatch, ct);
+        await session.CommitAsync(ct);
+        return TypedResults.Ok(lines);
+    }
+
+    private static string Lines(int n) => n == 1 ? "1 line" : $"{n.ToString("N0", CultureInfo.InvariantCulture)} lines";
+
+    private static string SaveLabel(IReadOnlyList<DraftItem> items, int validLines, int touched)
+    {
+        var fields = items.SelectMany(i => i.Changes?.Select(c => c.Key) ?? []).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var what = fields.Count is > 0 and <= 3 ? string.Join(", ", fields) : "fields";
+        var ids = items.Select(i => i.PfaId).Distinct().ToList();
+        return ids.Count == 1 && validLines == 1 ? $"Edit {what} of {ids[0]}" : $"Edit {what} on {Lines(touched)}";
+    }
+
+    private static string BulkLabel(BulkOperation op, int n) => op.Kind switch
+    {
+        BulkKind.ShiftForecast => $"Shift {Lines(n)} {op.Days.ToString("+0;-0", CultureInfo.InvariantCulture)} d",
+        BulkKind.SetForecastDates => $"Set dates {op.Start?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "…"} → {op.End?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "…"} on {Lines(n)}",
+        BulkKind.SetRate => $"Set rate {op.Amount?.ToString("N2", CultureInfo.InvariantCulture)} on {Lines(n)}",
+        BulkKind.SetPrice => $"Set price {op.Amount?.ToString("N2", CultureInfo.InvariantCulture)} on {Lines(n)}",
+        BulkKind.SetSource => $"Set source {op.Text} on {Lines(n)}",
+        BulkKind.SetDor => $"Set DOR {op.Text} on {Lines(n)}",
+        BulkKind.SetCategory => $"Set category {op.Text} on {Lines(n)}",
+        BulkKind.Discontinue => $"Discontinue {Lines(n)}",
+        BulkKind.ResetToPlan => $"Reset {Lines(n)} to plan",
+        _ => $"{op.Kind} on {Lines(n)}",
+    };
 }

@@ -36,7 +36,8 @@ public sealed record PfaListQuery(
     };
 }
 
-public sealed record PfaRowDto(string PfaId, string DraftState, string[] ChangedFields, PfaRecord Record);
+/// <summary>A grid row; <see cref="BaseValues"/> is, per changed field, the PEMS value my draft started from (for "old → new").</summary>
+public sealed record PfaRowDto(string PfaId, string DraftState, string[] ChangedFields, PfaRecord Record, JsonObject? BaseValues);
 /// <summary>A page of merged lines; <c>total</c> comes with the first page only (null on cursor pages, whose callers already have it).</summary>
 public sealed record PfaListResponse(IReadOnlyList<PfaRowDto> Items, string? NextCursor, long? Total, bool TotalIsEstimate);
 public sealed record DeltaDto(Guid Id, string State, JsonObject Changes, JsonObject? BaseValues, int? BaseMirrorVersion);
@@ -78,7 +79,7 @@ public static class PfaApi
         }
         await session.CommitAsync(ct);
         return TypedResults.Ok(new PfaListResponse(
-            page.Items.Select(r => new PfaRowDto(r.PfaId, r.DraftState, r.Changes?.Select(c => c.Key).ToArray() ?? [], PfaJson.FromJson(r.Merged))).ToList(),
+            page.Items.Select(r => new PfaRowDto(r.PfaId, r.DraftState, r.Changes?.Select(c => c.Key).ToArray() ?? [], PfaJson.FromJson(r.Merged), r.BaseValues)).ToList(),
             page.NextCursor, page.Total, page.TotalIsEstimate));
     }
 

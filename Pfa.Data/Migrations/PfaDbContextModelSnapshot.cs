@@ -179,6 +179,78 @@ namespace Pfa.Data.Migrations
                     b.ToTable("audit_log", (string)null);
                 });
 
+            modelBuilder.Entity("Pfa.Data.DraftJournalEntry", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Label")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("label");
+
+                    b.Property<int>("Lines")
+                        .HasColumnType("integer")
+                        .HasColumnName("lines");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("state");
+
+                    b.Property<DateTimeOffset?>("UndoneAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("undone_at");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId", "OrganizationId", "State", "Id");
+
+                    b.ToTable("draft_journal", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_draft_journal_state", "state IN ('done','undone')");
+                        });
+                });
+
+            modelBuilder.Entity("Pfa.Data.DraftJournalLine", b =>
+                {
+                    b.Property<long>("EntryId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("entry_id");
+
+                    b.Property<long>("MirrorId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("mirror_id");
+
+                    b.Property<string>("After")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("after");
+
+                    b.Property<string>("Before")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("before");
+
+                    b.HasKey("EntryId", "MirrorId");
+
+                    b.ToTable("draft_journal_line", (string)null);
+                });
+
             modelBuilder.Entity("Pfa.Data.Membership", b =>
                 {
                     b.Property<Guid>("UserId")
@@ -729,6 +801,24 @@ namespace Pfa.Data.Migrations
                     b.HasIndex("OrganizationId", "StartedAt");
 
                     b.ToTable("sync_log", (string)null);
+                });
+
+            modelBuilder.Entity("Pfa.Data.DraftJournalEntry", b =>
+                {
+                    b.HasOne("Pfa.Data.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Pfa.Data.DraftJournalLine", b =>
+                {
+                    b.HasOne("Pfa.Data.DraftJournalEntry", null)
+                        .WithMany()
+                        .HasForeignKey("EntryId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Pfa.Data.Membership", b =>

@@ -7,7 +7,8 @@ using Pfa.Domain;
 
 namespace Pfa.Data.Queries;
 
-public sealed record MergedRow(long MirrorId, string PfaId, int MirrorVersion, JsonObject Merged, string DraftState, JsonObject? Changes);
+/// <summary>A merged list row; <see cref="BaseValues"/> holds, per changed field, the mirror value the draft was based on.</summary>
+public sealed record MergedRow(long MirrorId, string PfaId, int MirrorVersion, JsonObject Merged, string DraftState, JsonObject? Changes, JsonObject? BaseValues = null);
 
 /// <summary>A list page; <see cref="Total"/> is computed on the first page only (null on cursor pages).</summary>
 public sealed record ListPage(IReadOnlyList<MergedRow> Items, string? NextCursor, long? Total, bool TotalIsEstimate);
@@ -68,7 +69,8 @@ public static class PfaStore
                 // limit + 1 rows were asked for: seeing the extra one means there is a next page.
                 if (rows.Count == limit) { hasMore = true; break; }
                 rows.Add(new MergedRow(r.GetInt64(0), r.GetString(1), r.GetInt32(2), JsonNode.Parse(r.GetString(3))!.AsObject(),
-                    r.GetString(4), r.IsDBNull(5) ? null : JsonNode.Parse(r.GetString(5))!.AsObject()));
+                    r.GetString(4), r.IsDBNull(5) ? null : JsonNode.Parse(r.GetString(5))!.AsObject(),
+                    r.IsDBNull(8) ? null : JsonNode.Parse(r.GetString(8))!.AsObject()));
                 lastSort = r.GetString(6);
             }
         }
@@ -117,7 +119,7 @@ public static class PfaStore
         // The total only on the first page (cursor pages keep it), computed once in the same round trip (an InitPlan), capped.
         var paged = Cursor.TryDecode(cursor, out var after);
         var total = withTotal ? $"(SELECT count(*) FROM (SELECT 1 {counted} LIMIT {ExactCountUpTo + 1}) t)" : "NULL::bigint";
-        var page = new StringBuilder($"{with}SELECT m.id, m.pfa_id, m.mirror_version, m.data || coalesce(d.changes, '{{}}'::jsonb), {StateExpr}, d.changes, {(byPfaId ? "m.pfa_id" : field.SortKey)}::text, {total} ");
+        var page = new StringBuilder($"{with}SELECT m.id, m.pfa_id, m.mirror_version, m.data || coalesce(d.changes, '{{}}'::jsonb), {StateExpr}, d.changes, {(byPfaId ? "m.pfa_id" : field.SortKey)}::text, {total}, d.base_values ");
         page.Append(where);
         if (paged)
         {

@@ -51,7 +51,7 @@ public sealed class BrowserJourneyTests(StackFixture stack)
         Directory.CreateDirectory(Shots);
         var web = stack.App.GetEndpoint(PfaResources.Web).ToString().TrimEnd('/');
         using var pw = await Playwright.CreateAsync();
-        await using var browser = await pw.Chromium.LaunchAsync(Chromium);
+        await using var browser = await LaunchChromiumAsync(pw);
         var page = await NewPageAsync(browser);
         try
         {
@@ -128,6 +128,8 @@ public sealed class BrowserJourneyTests(StackFixture stack)
             "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     };
 
+    internal static Task<IBrowser> LaunchChromiumAsync(IPlaywright pw) => pw.Chromium.LaunchAsync(Chromium);
+
     internal static async Task<IPage> NewPageAsync(IBrowser browser)
     {
         var context = await browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 800 } });
@@ -145,7 +147,7 @@ public sealed class BrowserJourneyTests(StackFixture stack)
         await Assertions.Expect(page.GetByTestId("kpi-board")).ToBeVisibleAsync(new() { Timeout = 30_000 });
     }
 
-    private static async Task<Guid> CreateOrgAsync(NpgsqlDataSource db, string code)
+    internal static async Task<Guid> CreateOrgAsync(NpgsqlDataSource db, string code)
     {
         var id = Guid.NewGuid();
         await using var cmd = db.CreateCommand("INSERT INTO organizations (id, code, name, is_active, sync_enabled, service_status, mirror_version) VALUES ($1, $2, $2, true, false, 'active', 1)");

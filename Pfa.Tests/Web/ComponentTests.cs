@@ -78,7 +78,7 @@ public sealed class ComponentTests : BunitContext
 
         cut.Find("[data-testid=drafts-commit]").Click();
         Assert.Equal(0, commits);
-        Assert.Contains("write-back to PEMS", cut.Find("[data-testid=drafts-confirm]").TextContent);
+        Assert.Contains("Write 3 changed lines to PEMS", cut.Find("[data-testid=drafts-confirm]").TextContent);
         cut.Find("[data-testid=drafts-confirm-no]").Click();
         Assert.Empty(cut.FindAll("[data-testid=drafts-confirm]"));
         Assert.Equal(0, commits);
@@ -162,8 +162,9 @@ public sealed class ComponentTests : BunitContext
         cut.Render(p => p.Add(x => x.Query, new GridQuery { ForecastStartFrom = new DateOnly(2027, 5, 1), ForecastStartTo = new DateOnly(2027, 1, 1) }));
         applied = null;
         cut.Find("button[data-testid=filter-apply]").Click();
+        // As above, the click may complete asynchronously: wait for the message, then check nothing was applied.
+        cut.WaitForAssertion(() => Assert.Contains("on or before", cut.Find("[data-testid=filter-range-error]").TextContent));
         Assert.Null(applied);
-        Assert.Contains("on or before", cut.Find("[data-testid=filter-range-error]").TextContent);
         Assert.Null(inverted.Build());
     }
 }

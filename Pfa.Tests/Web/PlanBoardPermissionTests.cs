@@ -21,15 +21,23 @@ public sealed class PlanBoardPermissionTests : BunitContext
     {
         private static readonly KpiFigures Zero = new(0, 0, 0, 0, 0, null);
         public List<string> Requests { get; } = [];
+        /// <summary>Simulates an API outage for writes (the connection is refused).</summary>
+        public bool RefuseWrites { get; set; }
 
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
         {
             var path = request.RequestUri!.AbsolutePath;
             lock (Requests) Requests.Add($"{request.Method} {request.RequestUri.PathAndQuery} {request.Headers.Authorization}");
-            object body = path.EndsWith("/kpis/monthly", StringComparison.Ordinal) ? new MonthlyCostResult(false, [])
-                : path.EndsWith("/kpis", StringComparison.Ordinal)
-                ? new KpiResult(false, null, Zero, Zero, Zero, [], 1, false)
-                : new PfaPage([new PfaRow("P-1", "none", [], new Pfa.Domain.PfaRecord { PfaId = "P-1", Description = "Crane" })], null, 1, false);
+            if (RefuseWrites && request.Method == HttpMethod.Post) throw new HttpRequestException("Connection refused");
+            object body = path switch
+            {
+                _ when path.EndsWith("/kpis/monthly", StringComparison.Ordinal) => new MonthlyCostResult(false, []),
+                _ when path.EndsWith("/kpis", StringComparison.Ordinal) => new KpiResult(false, null, Zero, Zero, Zero, [], 1, false),
+                _ when path.EndsWith("/drafts/history", StringComparison.Ordinal) => DraftHistory.Empty,
+                _ when path.EndsWith("/drafts/writeback", StringComparison.Ordinal) => Array.Empty<WriteBackLine>(),
+                _ => new PfaPage([new PfaRow("P-1", "pristine", [], new Pfa.Domain.PfaRecord { PfaId = "P-1", Description = "Crane",
+                    ForecastStart = new DateOnly(2025, 1, 1), ForecastEnd = new DateOnly(2025, 3, 2) })], null, 1, false),
+            };
             return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK)
             {
                 Content = new StringContent(JsonSerializer.Serialize(body, PfaApiClient.Json), Encoding.UTF8, "application/json"),
@@ -48,6 +56,7 @@ public sealed class PlanBoardPermissionTests : BunitContext
         var auth = new StaticAuth(user);
         Services.AddSingleton<AuthenticationStateProvider>(auth);
         Services.AddScoped<OrgSession>();
+        Services.AddScoped<BrowserPrefs>();
         Services.AddScoped(sp => new PfaApiClient(new HttpClient(_api) { BaseAddress = new Uri("http://api") }, sp.GetRequiredService<AuthenticationStateProvider>()));
         Services.AddScoped(sp => new LiveEvents(new PfaEventStream(new HttpClient(_api)), sp.GetRequiredService<PfaApiClient>(),
             Microsoft.Extensions.Logging.Abstractions.NullLogger<LiveEvents>.Instance));
@@ -74,6 +83,12 @@ public sealed class PlanBoardPermissionTests : BunitContext
         Assert.Empty(cut.FindAll("[data-testid=pfa-grid] input[type=checkbox]"));
         // The token went to the API in the Authorization header, from the server-side principal.
         Assert.Contains(_api.Requests, r => r.EndsWith("Bearer secret-token", StringComparison.Ordinal));
+        // Cells are keyboard-focusable but Enter opens no editor for a viewer.
+        var cell = cut.Find(".pfa-cell[data-field=forecastEnd]");
+        Assert.DoesNotContain("pfa-editable", cell.ClassName);
+        cell.KeyDown(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "Enter" });
+        Assert.Empty(cut.FindAll("[data-testid=cell-input]"));
+        Assert.Empty(cut.FindAll("[data-testid=drafts-undo]"));
     }
 
     [Fact]
@@ -86,6 +101,29 @@ public sealed class PlanBoardPermissionTests : BunitContext
         Assert.Single(cut.FindAll("[data-testid=drafts-tray]"));
         Assert.Empty(cut.FindAll("[data-testid=drafts-commit]"));
         Assert.Empty(cut.FindAll("[data-testid=read-only]"));
+        cut.Find(".pfa-cell[data-field=forecastEnd]").KeyDown(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "Enter" });
+        Assert.Equal("2025-03-02", cut.Find("input[data-testid=cell-input]").GetAttribute("value"));
+    }
+
+    [Fact]
+    public void A_remembered_filter_is_applied_after_a_reload_and_a_new_filter_is_remembered()
+    {
+        JSInterop.Setup<string?>("localStorage.getItem", BrowserPrefs.FilterKey("RIO"))
+            .SetResult(JsonSerializer.Serialize(new GridQuery { AreaSilo = ["SILO-4"], Search = "crane" }, PfaApiClient.Json));
+        var cut = RenderAs("Editor", canEdit: true, canCommit: false);
+        cut.WaitForAssertion(() => Assert.Contains(_api.Requests, r => r.Contains("areaSilo=SILO-4", StringComparison.Ordinal)
+                                                                    && r.Contains("search=crane", StringComparison.Ordinal)));
+        cut.WaitForAssertion(() => Assert.Equal("crane", cut.Find("input[data-testid=filter-search]").GetAttribute("value")));
+
+        cut.Find("input[data-testid=filter-search]").Input("pump");
+        cut.Find("button[data-testid=filter-apply]").Click();
+        cut.WaitForAssertion(() =>
+        {
+            var saved = JSInterop.Invocations.Where(i => i.Identifier == "localStorage.setItem" && (string)i.Arguments[0]! == BrowserPrefs.FilterKey("RIO")).ToList();
+            var last = JsonSerializer.Deserialize<GridQuery>((string)saved.Last().Arguments[1]!, PfaApiClient.Json)!;
+            Assert.Equal("pump", last.Search);
+            Assert.Equal(["SILO-4"], last.AreaSilo);
+        });
     }
 
     [Fact]
@@ -93,5 +131,19 @@ public sealed class PlanBoardPermissionTests : BunitContext
     {
         var cut = RenderAs("PortfolioManager", canEdit: true, canCommit: true);
         cut.WaitForElement("[data-testid=drafts-commit]");
+    }
+
+    [Fact]
+    public void An_api_outage_during_an_inline_edit_keeps_the_typed_value_and_says_so()
+    {
+        var cut = RenderAs("Editor", canEdit: true, canCommit: false);
+        cut.WaitForAssertion(() => Assert.Contains("P-1", cut.Markup, StringComparison.Ordinal));
+        _api.RefuseWrites = true;
+        cut.Find(".pfa-cell[data-field=forecastEnd]").KeyDown(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "Enter" });
+        cut.Find("input[data-testid=cell-input]").Input("2025-04-01");
+        cut.Find("input[data-testid=cell-input]").KeyDown(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "Enter" });
+        cut.WaitForAssertion(() => Assert.Contains("cannot be reached", cut.Find("[data-testid=cell-error]").TextContent));
+        Assert.Equal("2025-04-01", cut.Find("input[data-testid=cell-input]").GetAttribute("value"));
+        Assert.Contains(_api.Requests, r => r.StartsWith("POST /api/orgs/RIO/drafts ", StringComparison.Ordinal));
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Pfa.Domain;
 
 namespace Pfa.Web.Api;
@@ -9,7 +10,8 @@ public sealed record Membership(string Code, string Name, string Role, bool CanE
 public sealed record MeResult(Guid Id, string Username, string DisplayName, string? Email, IReadOnlyList<Membership> Organizations,
     bool CanViewPortfolio = false);
 
-public sealed record PfaRow(string PfaId, string DraftState, string[] ChangedFields, PfaRecord Record)
+/// <summary>A grid row; <see cref="BaseValues"/> is, per changed field, the PEMS value my draft started from.</summary>
+public sealed record PfaRow(string PfaId, string DraftState, string[] ChangedFields, PfaRecord Record, JsonObject? BaseValues = null)
 {
     public bool IsChanged(string field) => ChangedFields.Contains(field, StringComparer.OrdinalIgnoreCase);
 }
@@ -64,3 +66,18 @@ public sealed record ResolveConflictResult(string PfaId, string Outcome);
 
 /// <summary>One event of <c>GET /events</c>: <c>{type, org, at, payload}</c> (see Pfa.Domain.PfaEvents).</summary>
 public sealed record LiveEvent(string Type, string? Org, DateTimeOffset At, System.Text.Json.Nodes.JsonObject? Payload);
+public sealed record SaveItem(string PfaId, JsonObject Changes);
+public sealed record SaveItemError(int Index, string PfaId, IReadOnlyDictionary<string, string[]> Errors);
+public sealed record SaveResult(int Saved, int Removed, IReadOnlyList<SaveItemError> Errors);
+
+/// <summary>One undoable operation of mine (<c>GET /drafts/history</c>).</summary>
+public sealed record JournalEntry(long Id, string Label, string State, int Lines, DateTimeOffset At);
+public sealed record DraftHistory(string? UndoLabel, string? RedoLabel, IReadOnlyList<JournalEntry> Undo, IReadOnlyList<JournalEntry> Redo)
+{
+    public static readonly DraftHistory Empty = new(null, null, [], []);
+}
+public sealed record ReplayResult(string Label, int Restored, int Skipped, IReadOnlyList<string> SkippedPfaIds, string Message);
+
+/// <summary>Write-back state of one of my committed lines (<c>GET /drafts/writeback</c>).</summary>
+public sealed record WriteBackLine(string PfaId, string State, string[] Fields, string[] ConflictFields, string? LastError,
+    DateTimeOffset? CommittedAt, DateTimeOffset UpdatedAt, bool MirrorCurrent = true);

@@ -40,6 +40,44 @@ public sealed partial class PfaApiClient(HttpClient http, AuthenticationStatePro
     public async Task<CommitResult> CommitAsync(string org, CancellationToken ct = default) =>
         await SendAsync<CommitResult>(HttpMethod.Post, $"/api/orgs/{Uri.EscapeDataString(org)}/commit", new { }, await TokenAsync(), ct);
 
+    public async Task<DiscardResult> DiscardAsync(string org, IReadOnlyCollection<string> pfaIds, CancellationToken ct = default) =>
+        await SendAsync<DiscardResult>(HttpMethod.Post, $"/api/orgs/{Uri.EscapeDataString(org)}/drafts/discard", new { all = false, pfaIds }, await TokenAsync(), ct);
+
+    public async Task<SaveResult> SaveDraftsAsync(string org, IReadOnlyList<SaveItem> items, CancellationToken ct = default) =>
+        await SendAsync<SaveResult>(HttpMethod.Post, $"/api/orgs/{Uri.EscapeDataString(org)}/drafts", new { items }, await TokenAsync(), ct);
+
+    public async Task<ReplayResult> UndoAsync(string org, CancellationToken ct = default) =>
+        await SendAsync<ReplayResult>(HttpMethod.Post, $"/api/orgs/{Uri.EscapeDataString(org)}/drafts/undo", new { }, await TokenAsync(), ct);
+
+    public async Task<ReplayResult> RedoAsync(string org, CancellationToken ct = default) =>
+        await SendAsync<ReplayResult>(HttpMethod.Post, $"/api/orgs/{Uri.EscapeDataString(org)}/drafts/redo", new { }, await TokenAsync(), ct);
+
+    public async Task<DraftHistory> HistoryAsync(string org, CancellationToken ct = default) =>
+        await SendAsync<DraftHistory>(HttpMethod.Get, $"/api/orgs/{Uri.EscapeDataString(org)}/drafts/history", null, await TokenAsync(), ct);
+
+    public async Task<IReadOnlyList<WriteBackLine>> WriteBackAsync(string org, CancellationToken ct = default) =>
+        await SendAsync<List<WriteBackLine>>(HttpMethod.Get, $"/api/orgs/{Uri.EscapeDataString(org)}/drafts/writeback", null, await TokenAsync(), ct);
+
+    /// <summary>
+    /// The API's CSV export of my changed lines, headers read and body not yet: the caller streams it on and disposes it.
+    /// Takes the token explicitly because it runs in a plain HTTP request, not in a circuit.
+    /// </summary>
+    public async Task<HttpResponseMessage> OpenForecastExportAsync(string org, string token, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/orgs/{Uri.EscapeDataString(org)}/export/forecast.csv");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        try
+        {
+            var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            if (response.IsSuccessStatusCode) return response;
+            using (response) throw await ProblemAsync(response, ct);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new PfaApiException(0, "The PFA service cannot be reached.", inner: e);
+        }
+    }
+
     /// <summary>My changed lines in <paramref name="org"/> (the merged list with changedOnly).</summary>
     public async Task<long> DraftCountAsync(string org, CancellationToken ct = default) =>
         (await ListAsync(org, new GridQuery { ChangedOnly = true }, null, 1, ct)).Total ?? 0;
