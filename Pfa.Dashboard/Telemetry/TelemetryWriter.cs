@@ -89,10 +89,10 @@ public sealed class TelemetryWriter(TelemetryDatabase database, TelemetryLimits 
         }
     }
 
-    public override async Task StopAsync(CancellationToken cancellationToken)
+    public override Task StopAsync(CancellationToken cancellationToken)
     {
+        // No more batches: the loop drains what is queued and ends; the base stops the prune timer and waits for both.
         _queue.Writer.TryComplete();
-        if (ExecuteTask is { } running) await running.WaitAsync(cancellationToken);
-        await base.StopAsync(cancellationToken);
+        return base.StopAsync(cancellationToken);
     }
 }
