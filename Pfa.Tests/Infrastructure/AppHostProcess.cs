@@ -23,9 +23,12 @@ public sealed class AppHostProcess : IAsyncDisposable
     }
 
     /// <summary>The AppHost's build output, next to the test's own configuration.</summary>
-    public static string AppHostBinDirectory()
+    public static string AppHostBinDirectory() => BinDirectoryOf(new Projects.Pfa_AppHost());
+
+    /// <summary>A project's build output, next to the test's own configuration.</summary>
+    public static string BinDirectoryOf(Pfa.Hosting.ApplicationModel.IProjectMetadata project)
     {
-        var projectDir = Path.GetDirectoryName(new Projects.Pfa_AppHost().ProjectPath)!;
+        var projectDir = Path.GetDirectoryName(project.ProjectPath)!;
         var configuration = typeof(AppHostProcess).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyConfigurationAttribute), false)
             .OfType<System.Reflection.AssemblyConfigurationAttribute>().Single().Configuration;
         return Path.Combine(projectDir, "bin", configuration, "net10.0");
