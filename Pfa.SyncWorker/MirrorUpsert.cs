@@ -71,17 +71,16 @@ public static class MirrorUpsert
 
         if (stampSeen)
         {
-            // Full reconciliation only: unchanged rows (and rows PEMS has but we rejected) are marked seen, so they are not tombstoned.
-            // Incremental runs skip this, so a run with no PEMS change writes nothing at all.
-            await using var stamp = new NpgsqlCommand("""
-                UPDATE pfa_mirror m SET last_seen_sync_id = @sync
-                WHERE m.organization_id = @org AND m.last_seen_sync_id IS DISTINCT FROM @sync
-                  AND (m.pfa_id IN (SELECT pfa_id FROM pfa_stage) OR m.pfa_id = ANY (@rejected))
+            // Full reconciliation only: every line PEMS returned (rejected ones too) joins the run's seen set, so it is not
+            // tombstoned; the mirror rows themselves are not touched. Incremental runs skip this.
+            await using var seen = new NpgsqlCommand("""
+                INSERT INTO pfa_sync_seen (sync_id, pfa_id)
+                SELECT @sync, pfa_id FROM pfa_stage UNION SELECT @sync, unnest(@rejected::text[])
+                ON CONFLICT DO NOTHING
                 """, conn, tx);
-            stamp.Parameters.AddWithValue("org", organizationId);
-            stamp.Parameters.AddWithValue("sync", syncId);
-            stamp.Parameters.Add(new NpgsqlParameter("rejected", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = rejectedIds.ToArray() });
-            await stamp.ExecuteNonQueryAsync(ct);
+            seen.Parameters.AddWithValue("sync", syncId);
+            seen.Parameters.Add(new NpgsqlParameter("rejected", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = rejectedIds.ToArray() });
+            await seen.ExecuteNonQueryAsync(ct);
         }
 
         await tx.CommitAsync(ct);
@@ -95,12 +94,21 @@ public static class MirrorUpsert
     public static async Task<int> TombstoneUnseenAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid organizationId, long syncId, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("""
-            UPDATE pfa_mirror SET deleted_in_pems_at = now(), last_synced_at = now()
-            WHERE organization_id = @org AND deleted_in_pems_at IS NULL AND last_seen_sync_id IS DISTINCT FROM @sync
+            UPDATE pfa_mirror m SET deleted_in_pems_at = now(), last_synced_at = now()
+            WHERE m.organization_id = @org AND m.deleted_in_pems_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM pfa_sync_seen s WHERE s.sync_id = @sync AND s.pfa_id = m.pfa_id)
             """, conn, tx);
         cmd.Parameters.AddWithValue("org", organizationId);
         cmd.Parameters.AddWithValue("sync", syncId);
-        return await cmd.ExecuteNonQueryAsync(ct);
+        var tombstoned = await cmd.ExecuteNonQueryAsync(ct);
+        // The run's set has served; sets of runs that died before this point go with it (no run of theirs is still running).
+        await using var forget = new NpgsqlCommand("""
+            DELETE FROM pfa_sync_seen s
+            WHERE s.sync_id = @sync OR NOT EXISTS (SELECT 1 FROM sync_log l WHERE l.id = s.sync_id AND l.status = 'running')
+            """, conn, tx);
+        forget.Parameters.AddWithValue("sync", syncId);
+        await forget.ExecuteNonQueryAsync(ct);
+        return tombstoned;
     }
 
     /// <summary>

@@ -32,6 +32,10 @@ public sealed class SyncChangeTests(InfrastructureFixture infra)
 
         var full = await h.RunAsync(SyncKind.Full);
         Assert.Equal((SyncHarness.Records, 0, 0, 0, SyncHarness.Records), (full.Fetched, full.Inserted, full.Updated, full.Deleted, full.Unchanged));
+        // A reconciliation finds deletions through the run's seen set, not by stamping lines: still not one row rewritten,
+        // and the set is gone once the run has used it.
+        Assert.Equal(before, await h.ListAsync(RowStamps, r => r.GetString(0)));
+        Assert.Equal(0L, await h.ScalarAsync<long>("SELECT count(*) FROM pfa_sync_seen s JOIN sync_log l ON l.id = s.sync_id WHERE l.organization_id = @org"));
         Assert.Equal(orgVersion, await h.OrgMirrorVersionAsync());
         Assert.Equal(0L, await h.ScalarAsync<long>("SELECT count(*) FROM pfa_mirror WHERE organization_id = @org AND mirror_version <> 1"));
         Assert.Equal(0L, await h.ScalarAsync<long>("SELECT count(*) FROM pfa_mirror_history WHERE organization_id = @org"));
