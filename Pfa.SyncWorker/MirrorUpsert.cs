@@ -18,7 +18,16 @@ public static class MirrorUpsert
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
+        var counts = await UpsertBatchAsync(conn, tx, organizationId, syncId, stampSeen, batch, rejectedIds, ct);
+        await tx.CommitAsync(ct);
+        return counts;
+    }
 
+    /// <summary>The same upsert inside the caller's transaction (the write-back closes a delta and refreshes its line atomically).</summary>
+    public static async Task<UpsertCounts> UpsertBatchAsync(
+        NpgsqlConnection conn, NpgsqlTransaction tx, Guid organizationId, long syncId, bool stampSeen, IReadOnlyCollection<MirrorRecord> batch,
+        IReadOnlyCollection<string> rejectedIds, CancellationToken ct)
+    {
         await using (var create = new NpgsqlCommand(
             "CREATE TEMP TABLE pfa_stage (pfa_id text PRIMARY KEY, data jsonb, pems_version text, content_hash bytea) ON COMMIT DROP", conn, tx))
             await create.ExecuteNonQueryAsync(ct);
@@ -83,7 +92,6 @@ public static class MirrorUpsert
             await seen.ExecuteNonQueryAsync(ct);
         }
 
-        await tx.CommitAsync(ct);
         return new UpsertCounts(inserted, updated, batch.Count - inserted - updated);
     }
 

@@ -36,7 +36,7 @@ public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient defaultPems,
         try
         {
             // Claimed rows carry a lease in next_attempt_at: a worker that dies mid-write leaves them to be re-claimed later.
-            var claimed = new List<(long Id, Guid ModificationId, string PfaId, int Attempts, JsonObject Changes, JsonObject Base, Guid User)>();
+            var claimed = new List<ClaimedWrite>();
             await using (var claim = new NpgsqlCommand("""
                 WITH c AS (
                   SELECT o.id FROM pfa_outbox o JOIN pfa_modification d ON d.id = o.modification_id AND d.state IN ('committed', 'queued', 'syncing')
@@ -56,7 +56,7 @@ public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient defaultPems,
                 claim.Parameters.AddWithValue("lease", Lease);
                 await using var r = await claim.ExecuteReaderAsync(ct);
                 while (await r.ReadAsync(ct))
-                    claimed.Add((r.GetInt64(0), r.GetGuid(1), r.GetString(2), r.GetInt32(3),
+                    claimed.Add(new ClaimedWrite(r.GetInt64(0), r.GetGuid(1), r.GetString(2), r.GetInt32(3),
                         JsonNode.Parse(r.GetString(4))!.AsObject(), JsonNode.Parse(r.GetString(5))!.AsObject(), r.GetGuid(6)));
             }
             if (claimed.Count == 0) return new(0, 0, 0, 0);
@@ -67,7 +67,7 @@ public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient defaultPems,
                 VALUES (@org, 'write', 'writeback', 'running', now(), @n, 0, 0, 0, 0, 0, 'outbox') RETURNING id
                 """, ct, ("org", organizationId), ("n", claimed.Count));
             int written = 0, conflicts = 0, retrying = 0, failed = 0;
-            var refreshed = new List<MirrorRecord>();
+            var mirrorChanged = false;
             foreach (var item in claimed)
             {
                 using var span = SyncTelemetry.WriteBackSource.StartActivity("writeback.delta");
@@ -85,19 +85,22 @@ public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient defaultPems,
                     if (conflicting.Length > 0)
                     {
                         conflicts++;
-                        await FinishAsync(item.Id, item.ModificationId, "failed", "conflict", $"Conflict: PEMS changed {string.Join(", ", conflicting.Select(f => $"{f} (base {item.Base[f]?.ToJsonString() ?? "null"}, PEMS now {ToJson(current[f])?.ToJsonString() ?? "null"})"))} since the edit", conflicting, ct);
-                        // The mirror is behind PEMS on this line: bring it in, so the conflict shows (and a resolution re-bases on) PEMS's value now.
-                        refreshed.AddRange(await ReadLineAsync(pems, organizationCode, item.PfaId, ct));
+                        // The mirror is behind PEMS on this line: bring it in with the conflict, so the conflict shows (and a resolution
+                        // re-bases on) PEMS's value now.
+                        var line = await ReadLineAsync(pems, organizationCode, item.PfaId, ct);
+                        mirrorChanged |= await FinishAsync(item, "failed", "conflict", $"Conflict: PEMS changed {string.Join(", ", conflicting.Select(f => $"{f} (base {item.Base[f]?.ToJsonString() ?? "null"}, PEMS now {ToJson(current[f])?.ToJsonString() ?? "null"})"))} since the edit", conflicting, line, organizationId, syncId, ct);
                     }
                     else
                     {
                         // No `continue` above: the outcome's telemetry and event below must follow a conflict too.
                         var typed = item.Changes.ToDictionary(c => c.Key, c => FromJson(c.Key, c.Value), StringComparer.Ordinal);
                         await pems.UpdateRecordAsync(organizationCode, item.PfaId, _write.ToUds(typed), ct);
-                        // PEMS has the write: record that first, so nothing after it can turn a done write into a failed or repeated one.
-                        await FinishAsync(item.Id, item.ModificationId, "done", "synced", null, null, ct);
+                        // The line re-read from PEMS lands in the mirror in the same transaction that closes the delta, so "synced"
+                        // never shows beside the old values. A crash before it leaves the write to be retried, and a retried
+                        // UPDATE finds PEMS already holding our values (no conflict, same result).
+                        var line = await ReadLineAsync(pems, organizationCode, item.PfaId, ct);
+                        mirrorChanged |= await FinishAsync(item, "done", "synced", null, null, line, organizationId, syncId, ct);
                         written++;
-                        refreshed.AddRange(await ReadLineAsync(pems, organizationCode, item.PfaId, ct));
                     }
                 }
                 catch (PemsException e) when (IsTransient(e.Kind) && item.Attempts < MaxAttempts)
@@ -117,7 +120,7 @@ public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient defaultPems,
                     failed++;
                     var message = e is PemsException p ? p.PemsMessage ?? p.Message : e.Message;
                     logger.LogWarning("Write-back of {PfaId} ({Org}) failed: {Message}", item.PfaId, organizationCode, message);
-                    await FinishAsync(item.Id, item.ModificationId, "failed", "failed", message, null, ct);
+                    await FinishAsync(item, "failed", "failed", message, null, [], organizationId, syncId, ct);
                 }
                 var outcome = written > w0 ? "written" : conflicts > c0 ? "conflict" : retrying > r0 ? "retrying" : failed > f0 ? "failed" : "unknown";
                 await StateAsync(organizationCode, item.PfaId, item.User, outcome switch
@@ -132,12 +135,8 @@ public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient defaultPems,
                 SyncTelemetry.WriteLatency.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
             }
 
-            // The written lines re-read from PEMS, upserted in one set-based batch exactly as the read sync would.
-            if (refreshed.Count > 0)
-            {
-                var counts = await MirrorUpsert.UpsertBatchAsync(db, organizationId, syncId, stampSeen: false, refreshed, [], CancellationToken.None);
-                if (counts.Inserted + counts.Updated > 0) await PfaStore.MirrorChangedAsync(db, organizationId, CancellationToken.None);
-            }
+            // Views and caches follow once per batch, not once per line.
+            if (mirrorChanged) await PfaStore.MirrorChangedAsync(db, organizationId, CancellationToken.None);
             await Exec("""
                 UPDATE sync_log SET status = 'completed', completed_at = now(), duration_ms = (extract(epoch FROM now() - started_at) * 1000)::bigint,
                   updated = @w, rejected = @f + @c, error_message = CASE WHEN @c > 0 THEN @c || ' conflict(s)' END
@@ -177,10 +176,19 @@ public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient defaultPems,
         }
     }
 
-    private async Task FinishAsync(long outboxId, Guid modificationId, string outboxStatus, string state, string? error, string[]? conflictFields, CancellationToken ct)
+    /// <summary>Closes the outbox row and the delta, and upserts the line as PEMS holds it now; true when the mirror changed.</summary>
+    private sealed record ClaimedWrite(long Id, Guid ModificationId, string PfaId, int Attempts, JsonObject Changes, JsonObject Base, Guid User);
+
+    private async Task<bool> FinishAsync(
+        ClaimedWrite item,
+        string outboxStatus, string state, string? error, string[]? conflictFields, IReadOnlyCollection<MirrorRecord> line,
+        Guid organizationId, long syncId, CancellationToken ct)
     {
+        var (outboxId, modificationId) = (item.Id, item.ModificationId);
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
+        var counts = line.Count == 0 ? default
+            : await MirrorUpsert.UpsertBatchAsync(conn, tx, organizationId, syncId, stampSeen: false, line, [], ct);
         await using (var o = new NpgsqlCommand("UPDATE pfa_outbox SET status = @s, last_error = @e, next_attempt_at = NULL WHERE id = @id", conn, tx))
         {
             o.Parameters.AddWithValue("id", outboxId);
@@ -197,6 +205,7 @@ public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient defaultPems,
             await d.ExecuteNonQueryAsync(ct);
         }
         await tx.CommitAsync(ct);
+        return counts.Inserted + counts.Updated > 0;
     }
 
     private object? FromJson(string field, JsonNode? value)
