@@ -16,10 +16,15 @@ public sealed record SaveDraftsResponse(int Saved, int Removed, IReadOnlyList<Dr
 
 /// <summary>A bulk edit on a selection (<see cref="PfaIds"/>) or on everything matching <see cref="Filter"/>.</summary>
 public sealed record BulkRequest(BulkKind Operation, string[]? PfaIds, BulkFilter? Filter, int? Days, DateOnly? Start, DateOnly? End,
-    decimal? Amount, string? Value, string? Class, string? SessionId);
+    decimal? Amount, string? Value, string? Class, string? SessionId, int? Months = null);
 public sealed record BulkFilter(string[]? Category, string[]? Class, string[]? Source, string[]? Dor, string[]? AreaSilo, string[]? Status,
     DateOnly? ForecastStartFrom, DateOnly? ForecastStartTo, string? Search, bool? ChangedOnly);
 public sealed record BulkResponse(int Matched, int Changed, int Removed, int Skipped);
+/// <summary>
+/// A bulk edit's impact before it is applied: <see cref="Changing"/> of the <see cref="Eligible"/> lines get a different delta;
+/// forecast cost of the eligible lines (KPI rules, with my drafts) now and after.
+/// </summary>
+public sealed record BulkPreviewResponse(int Matched, int Eligible, int Changing, int Skipped, decimal ForecastBefore, decimal ForecastAfter, decimal ForecastImpact);
 
 public sealed record DiscardRequest(bool All, string[]? PfaIds, string? SessionId);
 public sealed record DiscardResponse(int Discarded);
@@ -40,7 +45,8 @@ public static class DraftsApi
     {
         var group = app.MapGroup("/api/orgs/{orgCode}").WithTags("Drafts").RequireAuthorization().WithStandardProblems();
         group.MapPost("/drafts", Save).WithSummary("Save draft edits in a batch; invalid items are reported per item and never block the valid ones.");
-        group.MapPost("/drafts/bulk", Bulk).WithSummary("Set-based bulk edit (shift, set dates/rate/source/DOR/category, discontinue, reset to plan).");
+        group.MapPost("/drafts/bulk", Bulk).WithSummary("Set-based bulk edit (shift by days or months, set dates/duration/rate/price/source/DOR/category, discontinue, reset to plan).");
+        group.MapPost("/drafts/bulk/preview", BulkPreview).WithSummary("The impact of a bulk edit without applying it: lines affected and skipped, forecast cost before and after.");
         group.MapPost("/drafts/discard", Discard).WithSummary("Discard drafts: all, by PFA ids, or by session.");
         group.MapPost("/drafts/undo", Undo).WithSummary("Undo my last draft operation (save, bulk edit or discard) in one transaction; lines committed meanwhile are not touched.");
         group.MapPost("/drafts/redo", Redo).WithSummary("Redo my last undone draft operation; a new edit clears the redo stack.");
@@ -98,14 +104,56 @@ public static class DraftsApi
     public static async Task<Results<Ok<BulkResponse>, ValidationProblem, ProblemHttpResult>> Bulk(
         string orgCode, BulkRequest request, ClaimsPrincipal user, OrgAccess access, EventPublisher events, CancellationToken ct)
     {
+        var (op, errors) = ReadBulk(request);
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        var (ctx, problem) = await access.ResolveAsync(user, orgCode, Need.Edit, ct);
+        if (ctx is null) return problem!;
+
+        await using var session = await access.BeginAsync(ctx, ct);
+        var journal = await DraftJournal.BeginAsync(session, ct);
+        var result = await BulkOps.ApplyAsync(session, Selection(request), op, request.SessionId, ct);
+        await DraftJournal.EndAsync(session, journal, n => BulkLabel(op, n), ct);
+        var changed = result.Saved + result.Removed > 0;
+        if (changed) await PfaStore.BumpDraftVersionAsync(session, ct);
+        await session.CommitAsync(ct);
+        if (changed) await events.PublishAsync(ctx.OrganizationCode, PfaEvents.DraftsSaved, new { user = ctx.UserId, bulk = request.Operation.ToString(), result.Saved });
+        return TypedResults.Ok(new BulkResponse(result.Matched, result.Saved, result.Removed, result.Skipped));
+    }
+
+    public static async Task<Results<Ok<BulkPreviewResponse>, ValidationProblem, ProblemHttpResult>> BulkPreview(
+        string orgCode, BulkRequest request, ClaimsPrincipal user, OrgAccess access, CancellationToken ct)
+    {
+        var (op, errors) = ReadBulk(request);
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        var (ctx, problem) = await access.ResolveAsync(user, orgCode, Need.Edit, ct);
+        if (ctx is null) return problem!;
+
+        await using var session = await access.BeginAsync(ctx, ct); // read-only: disposed without commit
+        var p = await BulkOps.PreviewAsync(session, Selection(request), op, ct);
+        return TypedResults.Ok(new BulkPreviewResponse(p.Matched, p.Eligible, p.Changing, p.Skipped, p.ForecastBefore, p.ForecastAfter, p.ForecastImpact));
+    }
+
+    /// <summary>The request's operation, validated field by field (apply and preview accept exactly the same requests).</summary>
+    private static (BulkOperation Op, Dictionary<string, string[]> Errors) ReadBulk(BulkRequest request)
+    {
         var errors = new Dictionary<string, string[]>();
         if (request.PfaIds is not { Length: > 0 } && request.Filter is null) errors["pfaIds"] = ["Give a selection (pfaIds) or a filter."];
         if (request.PfaIds is { Length: > 50_000 }) errors["pfaIds"] = ["At most 50000 ids."];
-        var op = new BulkOperation(request.Operation) { Days = request.Days ?? 0, Start = request.Start, End = request.End, Amount = request.Amount, Text = request.Value, Class = request.Class };
+        var op = new BulkOperation(request.Operation)
+        {
+            Days = request.Days ?? 0, Months = request.Months ?? 0, Start = request.Start, End = request.End, Amount = request.Amount,
+            Text = request.Value, Class = request.Class,
+        };
         switch (request.Operation)
         {
-            case BulkKind.ShiftForecast when request.Days is null or 0 or > 3650 or < -3650:
-                errors["days"] = ["A non-zero number of days within ±3650."]; break;
+            case BulkKind.ShiftForecast when request.Days is > 3650 or < -3650:
+                errors["days"] = ["Within ±3650 days."]; break;
+            case BulkKind.ShiftForecast when request.Months is > 120 or < -120:
+                errors["months"] = ["Within ±120 months."]; break;
+            case BulkKind.ShiftForecast when (request.Days ?? 0) == 0 && (request.Months ?? 0) == 0:
+                errors["days"] = ["A non-zero number of days (or months)."]; break;
+            case BulkKind.SetDuration when request.Days is null or < 1 or > 3650:
+                errors["days"] = ["A duration of 1 to 3650 days."]; break;
             case BulkKind.SetForecastDates when request.Start is null && request.End is null:
                 errors["start"] = ["Give start, end or both."]; break;
             case BulkKind.SetForecastDates when request.Start > request.End:
@@ -123,26 +171,18 @@ public static class DraftsApi
             case BulkKind.SetCategory when string.IsNullOrWhiteSpace(request.Value):
                 errors["value"] = ["A category code."]; break;
         }
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
-        var (ctx, problem) = await access.ResolveAsync(user, orgCode, Need.Edit, ct);
-        if (ctx is null) return problem!;
+        return (op, errors);
+    }
 
+    private static PfaFilter Selection(BulkRequest request)
+    {
         var f = request.Filter;
-        var selection = new PfaFilter
+        return new PfaFilter
         {
             PfaIds = request.PfaIds,
             Category = f?.Category, Class = f?.Class, Source = f?.Source, Dor = f?.Dor, AreaSilo = f?.AreaSilo, Status = f?.Status,
             ForecastStartFrom = f?.ForecastStartFrom, ForecastStartTo = f?.ForecastStartTo, Search = f?.Search, ChangedOnly = f?.ChangedOnly ?? false,
         };
-        await using var session = await access.BeginAsync(ctx, ct);
-        var journal = await DraftJournal.BeginAsync(session, ct);
-        var result = await BulkOps.ApplyAsync(session, selection, op, request.SessionId, ct);
-        await DraftJournal.EndAsync(session, journal, n => BulkLabel(op, n), ct);
-        var changed = result.Saved + result.Removed > 0;
-        if (changed) await PfaStore.BumpDraftVersionAsync(session, ct);
-        await session.CommitAsync(ct);
-        if (changed) await events.PublishAsync(ctx.OrganizationCode, PfaEvents.DraftsSaved, new { user = ctx.UserId, bulk = request.Operation.ToString(), result.Saved });
-        return TypedResults.Ok(new BulkResponse(result.Matched, result.Saved, result.Removed, result.Skipped));
     }
 
     public static async Task<Results<Ok<DiscardResponse>, ValidationProblem, ProblemHttpResult>> Discard(
@@ -254,7 +294,12 @@ public static class DraftsApi
 
     private static string BulkLabel(BulkOperation op, int n) => op.Kind switch
     {
-        BulkKind.ShiftForecast => $"Shift {Lines(n)} {op.Days.ToString("+0;-0", CultureInfo.InvariantCulture)} d",
+        BulkKind.ShiftForecast => $"Shift {Lines(n)} " + string.Join(" ", new[]
+            {
+                op.Months == 0 ? null : $"{op.Months.ToString("+0;-0", CultureInfo.InvariantCulture)} mo",
+                op.Days == 0 ? null : $"{op.Days.ToString("+0;-0", CultureInfo.InvariantCulture)} d",
+            }.OfType<string>()),
+        BulkKind.SetDuration => $"Set duration {op.Days} d on {Lines(n)}",
         BulkKind.SetForecastDates => $"Set dates {op.Start?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "…"} → {op.End?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "…"} on {Lines(n)}",
         BulkKind.SetRate => $"Set rate {op.Amount?.ToString("N2", CultureInfo.InvariantCulture)} on {Lines(n)}",
         BulkKind.SetPrice => $"Set price {op.Amount?.ToString("N2", CultureInfo.InvariantCulture)} on {Lines(n)}",

@@ -4,12 +4,14 @@ using NpgsqlTypes;
 
 namespace Pfa.Data.Queries;
 
-public enum BulkKind { ShiftForecast, SetForecastDates, SetRate, SetPrice, SetSource, SetDor, SetCategory, Discontinue, ResetToPlan }
+public enum BulkKind { ShiftForecast, SetForecastDates, SetRate, SetPrice, SetSource, SetDor, SetCategory, Discontinue, ResetToPlan, SetDuration }
 
 /// <summary>One bulk operation; only the values its kind needs are read (and already validated by the caller).</summary>
 public sealed record BulkOperation(BulkKind Kind)
 {
     public int Days { get; init; }
+    /// <summary>Calendar months for a shift (31 Jan + 1 month = 28/29 Feb), on top of <see cref="Days"/>.</summary>
+    public int Months { get; init; }
     public DateOnly? Start { get; init; }
     public DateOnly? End { get; init; }
     public decimal? Amount { get; init; }
@@ -20,6 +22,13 @@ public sealed record BulkOperation(BulkKind Kind)
 public sealed record BulkResult(int Matched, int Eligible, int Saved, int Removed)
 {
     public int Skipped => Matched - Eligible;
+}
+
+/// <summary>What a bulk edit would do, before it is applied: lines and the forecast cost (KPI rules, with my drafts) of the eligible lines.</summary>
+public sealed record BulkPreview(int Matched, int Eligible, int Changing, decimal ForecastBefore, decimal ForecastAfter)
+{
+    public int Skipped => Matched - Eligible;
+    public decimal ForecastImpact => ForecastAfter - ForecastBefore;
 }
 
 /// <summary>
@@ -34,8 +43,13 @@ public static class BulkOps
     private static (string Set, string Eligible) Plan(BulkOperation op) => op.Kind switch
     {
         BulkKind.ShiftForecast => (
-            $"jsonb_build_object('forecastStart', to_char({M("forecastStart")} + @days, 'YYYY-MM-DD'), 'forecastEnd', to_char({M("forecastEnd")} + @days, 'YYYY-MM-DD'))",
+            $"jsonb_build_object('forecastStart', to_char({M("forecastStart")} + make_interval(months => @months, days => @days), 'YYYY-MM-DD'), " +
+            $"'forecastEnd', to_char({M("forecastEnd")} + make_interval(months => @months, days => @days), 'YYYY-MM-DD'))",
             $"NOT m.is_actualized AND {M("forecastStart")} IS NOT NULL AND {M("forecastEnd")} IS NOT NULL"),
+        BulkKind.SetDuration => (
+            // Duration in end-exclusive days, the unit of the cost rules: the end moves, the start stays.
+            $"jsonb_build_object('forecastEnd', to_char({M("forecastStart")} + @days, 'YYYY-MM-DD'))",
+            $"NOT m.is_actualized AND {M("forecastStart")} IS NOT NULL"),
         BulkKind.SetForecastDates => (
             // Actualized lines may only move their end, and then the actual end moves with it.
             "jsonb_strip_nulls(jsonb_build_object('forecastStart', to_char(@start, 'YYYY-MM-DD'), 'forecastEnd', to_char(@end, 'YYYY-MM-DD'), " +
@@ -54,13 +68,14 @@ public static class BulkOps
         _ => throw new ArgumentOutOfRangeException(nameof(op)),
     };
 
-    public static async Task<BulkResult> ApplyAsync(TenantSession s, PfaFilter selection, BulkOperation op, string? sessionId, CancellationToken ct)
+    /// <summary>
+    /// The selection with each line's current delta and its proposed cumulative delta (<c>proposed.changes</c>). Shared by
+    /// apply and preview, so the figure shown before applying is computed by the very statement that applies.
+    /// </summary>
+    private static string SelectionCtes(BulkOperation op, string where, bool forUpdate)
     {
         var (set, eligible) = Plan(op);
-        await using var cmd = s.Command("");
-        var where = new StringBuilder();
-        selection.AppendWhere(where, cmd);
-        cmd.CommandText = $"""
+        return $"""
             WITH selected AS (
               SELECT m.id AS mirror_id, m.data, m.mirror_version, m.pems_version, d.id AS mod_id,
                      coalesce(d.changes, '{"{}"}'::jsonb) AS old_changes, coalesce(d.base_values, '{"{}"}'::jsonb) AS old_base,
@@ -68,14 +83,41 @@ public static class BulkOps
               FROM pfa_mirror m {MergedFields.DeltaJoin}
               WHERE m.organization_id = @org AND m.deleted_in_pems_at IS NULL
                 AND (d.id IS NULL OR d.state = 'draft') {where}
-              FOR UPDATE OF m
+              {(forUpdate ? "FOR UPDATE OF m" : "")}
             ), proposed AS (
               SELECT s.*, (SELECT coalesce(jsonb_object_agg(e.key, e.value), '{"{}"}'::jsonb)
                            FROM jsonb_each(s.old_changes || s.patch) e
                            -- Cumulative diff: a value equal to the mirror's is no change at all.
                            WHERE coalesce(s.data->e.key, 'null'::jsonb) IS DISTINCT FROM e.value) AS changes
               FROM selected s WHERE s.eligible
-            ), upserted AS (
+            )
+            """;
+    }
+
+    private static NpgsqlCommand Command(TenantSession s, PfaFilter selection, BulkOperation op, string? sessionId, Func<string, string> statement)
+    {
+        var cmd = s.Command("");
+        var where = new StringBuilder();
+        selection.AppendWhere(where, cmd);
+        cmd.CommandText = statement(where.ToString());
+        cmd.Parameters.AddWithValue("org", s.OrganizationId);
+        cmd.Parameters.AddWithValue("user", s.UserId);
+        cmd.Parameters.AddWithValue("days", op.Days);
+        cmd.Parameters.AddWithValue("months", op.Months);
+        cmd.Parameters.Add(new NpgsqlParameter("start", NpgsqlDbType.Date) { Value = (object?)op.Start ?? DBNull.Value });
+        cmd.Parameters.Add(new NpgsqlParameter("end", NpgsqlDbType.Date) { Value = (object?)op.End ?? DBNull.Value });
+        cmd.Parameters.Add(new NpgsqlParameter("amount", NpgsqlDbType.Numeric) { Value = (object?)op.Amount ?? DBNull.Value });
+        cmd.Parameters.Add(new NpgsqlParameter("text", NpgsqlDbType.Text) { Value = (object?)op.Text ?? DBNull.Value });
+        cmd.Parameters.Add(new NpgsqlParameter("class", NpgsqlDbType.Text) { Value = (object?)op.Class ?? DBNull.Value });
+        cmd.Parameters.Add(new NpgsqlParameter("session", NpgsqlDbType.Text) { Value = (object?)sessionId ?? DBNull.Value });
+        cmd.Parameters.Add(new NpgsqlParameter("reason", NpgsqlDbType.Text) { Value = $"bulk:{op.Kind}" });
+        return cmd;
+    }
+
+    public static async Task<BulkResult> ApplyAsync(TenantSession s, PfaFilter selection, BulkOperation op, string? sessionId, CancellationToken ct)
+    {
+        await using var cmd = Command(s, selection, op, sessionId, where => $"""
+            {SelectionCtes(op, where, forUpdate: true)}, upserted AS (
               INSERT INTO pfa_modification (id, organization_id, mirror_id, user_id, session_id, changes, base_values,
                                             base_mirror_version, base_pems_version, state, change_reason, created_at, updated_at, attempts)
               SELECT gen_random_uuid(), @org, p.mirror_id, @user, @session, p.changes,
@@ -95,19 +137,30 @@ public static class BulkOps
             )
             SELECT (SELECT count(*) FROM selected)::int, (SELECT count(*) FROM proposed)::int,
                    (SELECT count(*) FROM upserted)::int, (SELECT count(*) FROM removed)::int
-            """;
-        cmd.Parameters.AddWithValue("org", s.OrganizationId);
-        cmd.Parameters.AddWithValue("user", s.UserId);
-        cmd.Parameters.AddWithValue("days", op.Days);
-        cmd.Parameters.Add(new NpgsqlParameter("start", NpgsqlDbType.Date) { Value = (object?)op.Start ?? DBNull.Value });
-        cmd.Parameters.Add(new NpgsqlParameter("end", NpgsqlDbType.Date) { Value = (object?)op.End ?? DBNull.Value });
-        cmd.Parameters.Add(new NpgsqlParameter("amount", NpgsqlDbType.Numeric) { Value = (object?)op.Amount ?? DBNull.Value });
-        cmd.Parameters.Add(new NpgsqlParameter("text", NpgsqlDbType.Text) { Value = (object?)op.Text ?? DBNull.Value });
-        cmd.Parameters.Add(new NpgsqlParameter("class", NpgsqlDbType.Text) { Value = (object?)op.Class ?? DBNull.Value });
-        cmd.Parameters.Add(new NpgsqlParameter("session", NpgsqlDbType.Text) { Value = (object?)sessionId ?? DBNull.Value });
-        cmd.Parameters.Add(new NpgsqlParameter("reason", NpgsqlDbType.Text) { Value = $"bulk:{op.Kind}" });
+            """);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         await r.ReadAsync(ct);
         return new BulkResult(r.GetInt32(0), r.GetInt32(1), r.GetInt32(2), r.GetInt32(3));
+    }
+
+    /// <summary>
+    /// The impact of a bulk edit without applying it: forecast cost of the eligible lines with my current delta and with the
+    /// proposed one (the merged-value SQL reads <c>d.changes</c>, so each side is that SQL over a different <c>d</c>).
+    /// </summary>
+    public static async Task<BulkPreview> PreviewAsync(TenantSession s, PfaFilter selection, BulkOperation op, CancellationToken ct)
+    {
+        string Forecast(string changes) => $"""
+            (SELECT coalesce(sum({MergedFields.MergedCost("forecast")}) FILTER (WHERE {MergedFields.MergedCountsInKpis}), 0)
+             FROM proposed p JOIN pfa_mirror m ON m.id = p.mirror_id CROSS JOIN LATERAL (SELECT p.{changes} AS changes) d)
+            """;
+        await using var cmd = Command(s, selection, op, null, where => $"""
+            {SelectionCtes(op, where, forUpdate: false)}
+            SELECT (SELECT count(*) FROM selected)::int, (SELECT count(*) FROM proposed)::int,
+                   (SELECT count(*) FROM proposed WHERE changes IS DISTINCT FROM old_changes)::int,
+                   {Forecast("old_changes")}, {Forecast("changes")}
+            """);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        await r.ReadAsync(ct);
+        return new BulkPreview(r.GetInt32(0), r.GetInt32(1), r.GetInt32(2), r.GetDecimal(3), r.GetDecimal(4));
     }
 }

@@ -74,6 +74,10 @@ public static class MergedFields
         _ => throw new ArgumentOutOfRangeException(nameof(layer)),
     };
 
+    /// <summary>Whether the merged line counts in the KPIs (the exclusions of Pfa.Domain.KpiRules: discontinued, funds-transferable).</summary>
+    public static string MergedCountsInKpis =>
+        $"NOT coalesce({Get("isDiscontinued").Merged}, false) AND NOT coalesce({Get("isFundsTransferable").Merged}, false)";
+
     public static string BaseCost(string layer) => layer switch
     {
         "plan" => "pfa_cost(m.source, m.original_start, m.original_end, m.monthly_rate, m.purchase_price)",

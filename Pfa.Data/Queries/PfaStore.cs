@@ -342,7 +342,7 @@ public static class PfaStore
         var baseGroup = g is null ? "NULL::text" : $"coalesce(m.{g.Column}, '')";
         var mergedGroup = g is null ? "NULL::text" : $"coalesce({g.Merged}, '')";
         var included = "NOT m.is_discontinued AND NOT m.is_funds_transferable";
-        var mergedIncluded = $"NOT coalesce({MergedFields.Get("isDiscontinued").Merged}, false) AND NOT coalesce({MergedFields.Get("isFundsTransferable").Merged}, false)";
+        var mergedIncluded = MergedFields.MergedCountsInKpis;
         var adjustments = includeDrafts ? $"""
             UNION ALL
             SELECT {baseGroup}, coalesce(m.source, 'Rental'), -1, -{MergedFields.BaseCost("plan")}, -{MergedFields.BaseCost("forecast")}, -{MergedFields.BaseCost("actual")}

@@ -124,4 +124,65 @@ public sealed class BulkAndKpiTests(InfrastructureFixture infra) : IAsyncLifetim
             new { operation = "SetRate", amount = -5, pfaIds = new[] { "3011" } }, Http.Ct)).JsonAsync(System.Net.HttpStatusCode.BadRequest);
         Assert.NotNull(problem["errors"]!["amount"]);
     }
+
+    [Fact]
+    public async Task Preview_predicts_the_forecast_impact_that_applying_then_produces_and_saves_nothing()
+    {
+        var durationOnSilo4 = new { operation = "SetDuration", days = 90, filter = new { areaSilo = new[] { "SILO-4" } } };
+        var preview = await (await _ed.PostAsJsonAsync($"/api/orgs/{_org}/drafts/bulk/preview", durationOnSilo4, Http.Ct)).JsonAsync();
+
+        // Expected from the C# rules: the 36 SILO-4 lines that are not actualized get end = start + 90 days.
+        var eligible = _mirror.Where(r => r.AreaSilo == "SILO-4" && !r.IsActualized).ToList();
+        var counted = eligible.Where(CostRules.CountsInKpis).ToList();
+        var before = counted.Sum(CostRules.ForecastCost);
+        var after = counted.Sum(r => CostRules.ForecastCost(r with { ForecastEnd = r.ForecastStart!.Value.AddDays(90) }));
+        Assert.Equal((40, 36, 36, 4), (Int(preview, "matched"), Int(preview, "eligible"), Int(preview, "changing"), Int(preview, "skipped")));
+        Assert.Equal(before, preview["forecastBefore"]!.GetValue<decimal>());
+        Assert.Equal(after, preview["forecastAfter"]!.GetValue<decimal>());
+        Assert.Equal(after - before, preview["forecastImpact"]!.GetValue<decimal>());
+        Assert.NotEqual(0m, after - before);
+
+        // A preview saves nothing; applying moves my KPI forecast by exactly the previewed impact.
+        var committed = (await Kpis(_ed, drafts: false))["total"]!["forecast"]!.GetValue<decimal>();
+        Assert.Equal(committed, (await Kpis(_ed, drafts: true))["total"]!["forecast"]!.GetValue<decimal>());
+        var applied = await (await _ed.PostAsJsonAsync($"/api/orgs/{_org}/drafts/bulk", durationOnSilo4, Http.Ct)).JsonAsync();
+        Assert.Equal(36, Int(applied, "changed"));
+        Assert.Equal(committed + (after - before), (await Kpis(_ed, drafts: true))["total"]!["forecast"]!.GetValue<decimal>());
+
+        // The same preview again changes nothing more; discontinuing takes the lines' merged forecast out of the KPIs.
+        var again = await (await _ed.PostAsJsonAsync($"/api/orgs/{_org}/drafts/bulk/preview", durationOnSilo4, Http.Ct)).JsonAsync();
+        Assert.Equal((0, 0m), (Int(again, "changing"), again["forecastImpact"]!.GetValue<decimal>()));
+        var merged = await MergedAsync(_ed);
+        var discontinue = await (await _ed.PostAsJsonAsync($"/api/orgs/{_org}/drafts/bulk/preview",
+            new { operation = "Discontinue", pfaIds = new[] { "3001", "3002" } }, Http.Ct)).JsonAsync();
+        Assert.Equal(-merged.Where(r => r.PfaId is "3001" or "3002").Sum(CostRules.ForecastCost), discontinue["forecastImpact"]!.GetValue<decimal>());
+    }
+
+    [Fact]
+    public async Task Shift_by_months_follows_the_calendar_and_bad_amounts_are_field_errors()
+    {
+        var moved = await (await _ed.PostAsJsonAsync($"/api/orgs/{_org}/drafts/bulk",
+            new { operation = "ShiftForecast", months = 1, pfaIds = new[] { "3001" } }, Http.Ct)).JsonAsync();
+        Assert.Equal(1, Int(moved, "changed"));
+        var line = (await MergedAsync(_ed)).Single(r => r.PfaId == "3001");
+        Assert.Equal((Lines.D("2025-02-01"), Lines.D("2025-04-02")), (line.ForecastStart, line.ForecastEnd));
+        var history = await (await _ed.GetAsync($"/api/orgs/{_org}/drafts/history", Http.Ct)).JsonAsync();
+        Assert.Equal("Shift 1 line +1 mo", history["undoLabel"]!.GetValue<string>());
+
+        foreach (var (body, field) in new (object, string)[]
+        {
+            (new { operation = "ShiftForecast", pfaIds = new[] { "3001" } }, "days"),
+            (new { operation = "ShiftForecast", months = 500, pfaIds = new[] { "3001" } }, "months"),
+            (new { operation = "SetDuration", days = 0, pfaIds = new[] { "3001" } }, "days"),
+        })
+        {
+            foreach (var route in new[] { "bulk", "bulk/preview" })
+            {
+                var problem = await (await _ed.PostAsJsonAsync($"/api/orgs/{_org}/drafts/{route}", body, Http.Ct)).JsonAsync(System.Net.HttpStatusCode.BadRequest);
+                Assert.NotNull(problem["errors"]![field]);
+            }
+        }
+    }
+
+    private static int Int(JsonObject o, string name) => o[name]!.GetValue<int>();
 }
