@@ -77,7 +77,8 @@ public sealed class BrowserJourneyTests(StackFixture stack)
             for (var i = 0; i < 3; i++) await rows.Nth(i).Locator("input[type=checkbox]").CheckAsync();
             await Assertions.Expect(page.GetByTestId("command-deck")).ToContainTextAsync("3 selected");
             await Assertions.Expect(page.GetByTestId("deck-days")).ToHaveValueAsync("14");
-            await page.GetByTestId("deck-shift").ClickAsync();
+            await Assertions.Expect(page.GetByTestId("deck-impact")).ToContainTextAsync("3 of 3 lines change", new() { Timeout = 30_000 });
+            await page.GetByTestId("deck-apply").ClickAsync();
 
             await Assertions.Expect(page.GetByTestId("drafts-count")).ToHaveTextAsync("3 changed lines", new() { Timeout = 30_000 });
             await Assertions.Expect(grid.Locator("td.pfa-changed")).ToHaveCountAsync(6); // forecast start and end of three lines
@@ -86,7 +87,12 @@ public sealed class BrowserJourneyTests(StackFixture stack)
             await page.ScreenshotAsync(new() { Path = Path.Combine(Shots, "grid-after-shift.png") });
 
             // Discontinue the same three (still selected) over-plan cranes: they leave the KPIs, and forecast and variance fall.
-            await page.GetByTestId("deck-discontinue").ClickAsync();
+            // The impact of discontinuing shows before it is applied: the three lines' forecast leaves the KPIs.
+            await page.GetByTestId("deck-op").ClickAsync();
+            await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasTextString = "Discontinue" }).ClickAsync();
+            await Assertions.Expect(page.GetByTestId("deck-impact")).ToContainTextAsync("forecast −$", new() { Timeout = 30_000 });
+            await page.GetByTestId("command-deck").ScreenshotAsync(new() { Path = Path.Combine(Shots, "command-deck-impact.png") });
+            await page.GetByTestId("deck-apply").ClickAsync();
             await Assertions.Expect(page.GetByTestId("kpi-total-forecast-drafts")).Not.ToHaveTextAsync(forecastBefore, new() { Timeout = 30_000 });
             await Assertions.Expect(page.GetByTestId("kpi-total-variance-drafts")).Not.ToHaveTextAsync(varianceBefore);
             await Assertions.Expect(page.GetByTestId("kpi-total-impact")).ToContainTextAsync("My drafts: −$");

@@ -112,18 +112,22 @@ public sealed class ComponentTests : BunitContext
     {
         DeckCommand? sent = null;
         var cut = Render<CommandDeck>(p => p.Add(x => x.SelectedCount, 0).Add(x => x.OnCommand, c => sent = c));
-        Assert.True(cut.Find("button[data-testid=deck-shift]").HasAttribute("disabled"));
+        Assert.True(cut.Find("button[data-testid=deck-apply]").HasAttribute("disabled"));
+        Assert.Contains("Select lines", cut.Find("[data-testid=deck-impact]").TextContent);
 
         cut.Render(p => p.Add(x => x.SelectedCount, 3));
-        cut.Find("button[data-testid=deck-shift]").Click();
-        Assert.Equal(new DeckCommand(BulkOps.ShiftForecast, 14), sent);
+        cut.Find("button[data-testid=deck-apply]").Click();
+        Assert.Equal(new DeckCommand(BulkOps.ShiftForecast, Days: 14), sent);
 
         cut.Find("input[data-testid=deck-days]").Change("-7");
-        cut.Find("button[data-testid=deck-shift]").Click();
-        Assert.Equal(new DeckCommand(BulkOps.ShiftForecast, -7), sent);
+        cut.Find("button[data-testid=deck-apply]").Click();
+        Assert.Equal(new DeckCommand(BulkOps.ShiftForecast, Days: -7), sent);
 
-        cut.Find("button[data-testid=deck-discontinue]").Click();
-        Assert.Equal(BulkOps.Discontinue, sent!.Operation);
+        // Another operation from the selector: discontinue needs no input.
+        cut.InvokeAsync(() => cut.FindComponents<MudSelect<string>>().Single(s => s.Instance.Label == "Operation").Instance.ValueChanged.InvokeAsync(BulkOps.Discontinue));
+        Assert.Equal("Discontinue", cut.Find("button[data-testid=deck-apply]").TextContent.Trim());
+        cut.Find("button[data-testid=deck-apply]").Click();
+        Assert.Equal(new DeckCommand(BulkOps.Discontinue), sent);
     }
 
     [Fact]
@@ -131,7 +135,63 @@ public sealed class ComponentTests : BunitContext
     {
         var cut = Render<CommandDeck>(p => p.Add(x => x.SelectedCount, 0).Add(x => x.MatchingCount, 1200).Add(x => x.AllMatching, true));
         Assert.Contains("All 1,200 matching the filter", cut.Markup);
-        Assert.False(cut.Find("button[data-testid=deck-shift]").HasAttribute("disabled"));
+        Assert.False(cut.Find("button[data-testid=deck-apply]").HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public void Command_deck_shows_the_impact_of_the_command_as_typed_before_applying()
+    {
+        var asked = new List<DeckCommand>();
+        Task<BulkPreview> Preview(DeckCommand c, CancellationToken ct)
+        {
+            lock (asked) asked.Add(c);
+            return Task.FromResult(new BulkPreview(600, 598, 598, 2, 1_000_000m, 1_046_000m, 46_000m));
+        }
+        var cut = Render<CommandDeck>(p => p.Add(x => x.SelectedCount, 600).Add(x => x.SelectionKey, "a").Add(x => x.Preview, Preview));
+        cut.WaitForAssertion(() => Assert.Equal("598 of 600 lines change · 2 skipped by the rules (e.g. actualized) · forecast +$46,000 ($1,000,000 → $1,046,000)",
+            cut.Find("[data-testid=deck-impact]").TextContent.Trim()));
+        Assert.Equal(new DeckCommand(BulkOps.ShiftForecast, Days: 14), asked.Last());
+
+        // A changed amount asks again for that amount; an invalid one asks nothing and says why, and cannot be applied.
+        cut.Find("input[data-testid=deck-days]").Change("21");
+        cut.WaitForAssertion(() => Assert.Equal(new DeckCommand(BulkOps.ShiftForecast, Days: 21), asked.Last()));
+        var before = asked.Count;
+        cut.Find("input[data-testid=deck-days]").Change("0");
+        Assert.Contains("non-zero number of days", cut.Find("[data-testid=deck-impact]").TextContent);
+        Assert.True(cut.Find("button[data-testid=deck-apply]").HasAttribute("disabled"));
+        Assert.Equal(before, asked.Count);
+
+        // A new selection refreshes the figure.
+        cut.Find("input[data-testid=deck-days]").Change("7");
+        cut.WaitForAssertion(() => Assert.Equal(new DeckCommand(BulkOps.ShiftForecast, Days: 7), asked.Last()));
+        var n = asked.Count;
+        cut.Render(p => p.Add(x => x.SelectedCount, 10).Add(x => x.SelectionKey, "b"));
+        cut.WaitForAssertion(() => Assert.Equal(n + 1, asked.Count));
+    }
+
+    [Theory]
+    [InlineData(ShiftUnit.Days, 3, 3, null)]
+    [InlineData(ShiftUnit.Weeks, 2, 14, null)]
+    [InlineData(ShiftUnit.Months, -1, null, -1)]
+    public void Deck_form_turns_a_shift_unit_into_days_or_calendar_months(ShiftUnit unit, int amount, int? days, int? months)
+    {
+        var form = new DeckForm { Amount = amount, Unit = unit };
+        Assert.True(form.TryBuild(out var command, out _));
+        Assert.Equal((days, months), (command.Days, command.Months));
+    }
+
+    [Fact]
+    public void Deck_form_names_what_each_operation_is_missing()
+    {
+        string? Error(DeckForm f) => f.TryBuild(out _, out var e) ? null : e;
+        Assert.Contains("start, an end", Error(new DeckForm { Operation = BulkOps.SetForecastDates }));
+        Assert.Contains("on or after", Error(new DeckForm { Operation = BulkOps.SetForecastDates, Start = new(2025, 3, 1), End = new(2025, 2, 1) }));
+        Assert.Null(Error(new DeckForm { Operation = BulkOps.SetForecastDates, End = new(2025, 2, 1) }));
+        Assert.Contains("1 to 3650", Error(new DeckForm { Operation = BulkOps.SetDuration, Amount = 0 }));
+        Assert.Contains("zero or more", Error(new DeckForm { Operation = BulkOps.SetRate, Money = -1 }));
+        Assert.Contains("Pick a value", Error(new DeckForm { Operation = BulkOps.SetDor }));
+        Assert.Null(Error(new DeckForm { Operation = BulkOps.ResetToPlan }));
+        Assert.Contains("within ±120", Error(new DeckForm { Amount = 121, Unit = ShiftUnit.Months }));
     }
 
     [Fact]

@@ -70,7 +70,7 @@ public sealed class DraftsJourneyTests(StackFixture stack)
             // Select three forecast lines and shift them 14 days.
             foreach (var l in picked) await Row(grid, l.PfaId).Locator("input[type=checkbox]").CheckAsync();
             await Assertions.Expect(page.GetByTestId("command-deck")).ToContainTextAsync("3 selected");
-            await page.GetByTestId("deck-shift").ClickAsync();
+            await page.GetByTestId("deck-apply").ClickAsync();
             await Assertions.Expect(page.GetByTestId("drafts-count")).ToHaveTextAsync("3 changed lines", new() { Timeout = 30_000 });
             var first = picked[0];
             var startCell = Cell(grid, first.PfaId, "forecastStart");

@@ -26,6 +26,13 @@ public sealed record KpiResult(bool IncludesDrafts, string? GroupBy, KpiFigures 
 public static class BulkOps
 {
     public const string ShiftForecast = "ShiftForecast";
+    public const string SetForecastDates = "SetForecastDates";
+    public const string SetDuration = "SetDuration";
+    public const string SetRate = "SetRate";
+    public const string SetPrice = "SetPrice";
+    public const string SetSource = "SetSource";
+    public const string SetDor = "SetDor";
+    public const string SetCategory = "SetCategory";
     public const string Discontinue = "Discontinue";
     public const string ResetToPlan = "ResetToPlan";
 }
@@ -33,8 +40,9 @@ public static class BulkOps
 public sealed record BulkFilter(string[]? Category, string[]? Class, string[]? Source, string[]? Dor, string[]? AreaSilo, string[]? Status,
     DateOnly? ForecastStartFrom, DateOnly? ForecastStartTo, string? Search, bool? ChangedOnly);
 public sealed record BulkCommand(string Operation, string[]? PfaIds, BulkFilter? Filter = null, int? Days = null, DateOnly? Start = null,
-    DateOnly? End = null, decimal? Amount = null, string? Value = null, string? SessionId = null);
+    DateOnly? End = null, decimal? Amount = null, string? Value = null, string? SessionId = null, int? Months = null);
 public sealed record BulkResult(int Matched, int Changed, int Removed, int Skipped);
+public sealed record BulkPreview(int Matched, int Eligible, int Changing, int Skipped, decimal ForecastBefore, decimal ForecastAfter, decimal ForecastImpact);
 public sealed record DiscardResult(int Discarded);
 public sealed record CommitConflict(string PfaId, string[] Fields);
 public sealed record CommitResult(int Committed, int Conflicts, IReadOnlyList<CommitConflict> ConflictDetails);

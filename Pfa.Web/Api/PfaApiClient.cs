@@ -34,6 +34,9 @@ public sealed partial class PfaApiClient(HttpClient http, AuthenticationStatePro
     public async Task<BulkResult> BulkAsync(string org, BulkCommand command, CancellationToken ct = default) =>
         await SendAsync<BulkResult>(HttpMethod.Post, $"/api/orgs/{Uri.EscapeDataString(org)}/drafts/bulk", command, await TokenAsync(), ct);
 
+    public async Task<BulkPreview> BulkPreviewAsync(string org, BulkCommand command, CancellationToken ct = default) =>
+        await SendAsync<BulkPreview>(HttpMethod.Post, $"/api/orgs/{Uri.EscapeDataString(org)}/drafts/bulk/preview", command, await TokenAsync(), ct);
+
     public async Task<DiscardResult> DiscardAllAsync(string org, CancellationToken ct = default) =>
         await SendAsync<DiscardResult>(HttpMethod.Post, $"/api/orgs/{Uri.EscapeDataString(org)}/drafts/discard", new { all = true }, await TokenAsync(), ct);
 
