@@ -143,8 +143,11 @@ public sealed class DraftsJourneyTests(StackFixture stack)
             await page.GetByTestId("drafts-confirm-yes").ClickAsync();
             await Assertions.Expect(Row(grid, first.PfaId).Locator("[data-testid=row-state]")).ToHaveAttributeAsync("data-state", "synced", new() { Timeout = 90_000 });
             await Assertions.Expect(page.GetByTestId("writeback-synced")).ToHaveTextAsync("3 synced", new() { Timeout = 30_000 });
-            // The grid's values then come from the mirror, which the worker re-reads from PEMS after the write; that re-read
-            // is the worker's (observed to lag at times), so the simulator itself is the check of what was written.
+            // Synced means the mirror already holds PEMS's values (the worker re-reads the line in the transaction that closes the
+            // delta): the grid shows the written dates as plain mirror values, no longer as my changes.
+            await Assertions.Expect(Cell(grid, first.PfaId, "forecastStart")).ToHaveTextAsync(D(first.Start.AddDays(14)), new() { Timeout = 30_000 });
+            await Assertions.Expect(Cell(grid, first.PfaId, "forecastEnd")).ToHaveTextAsync(D(newEnd));
+            await Assertions.Expect(grid.Locator("td.pfa-changed")).ToHaveCountAsync(0);
             await page.ScreenshotAsync(new() { Path = Path.Combine(Shots, "journey-after-commit.png") });
 
             var pems = PemsClientFor(stack);
