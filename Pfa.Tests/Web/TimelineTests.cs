@@ -107,6 +107,9 @@ public sealed class TimelineTests : BunitContext
         Assert.Equal(["Q1", "Q2", "Q3", "Q4", "Q1", "Q2", "Q3", "Q4"], year.MinorTicks().Select(t => t.Label));
         Assert.Equal(["2027", "2028"], year.MajorTicks().Select(t => t.Label));
         Assert.Equal(365 * 0.35, year.MajorTicks().Last().X, 6);
+        // An axis opening mid-year names that year at its left edge.
+        var month = new TimelineAxis(new DateOnly(2027, 2, 1), new DateOnly(2028, 3, 1), TimelineScale.Month);
+        Assert.Equal([new AxisTick(0, "2027"), new AxisTick(334 * 2, "2028")], month.MajorTicks());
     }
 
     // ---- drags and grouping ----------------------------------------------------------------------------------------

@@ -115,19 +115,20 @@ public sealed record TimelineAxis(DateOnly Start, DateOnly End, TimelineScale Sc
         }
     }
 
-    /// <summary>The coarse ticks above: months (day and week scale) or years (month and year scale).</summary>
+    /// <summary>
+    /// The coarse ticks above: months (day and week scale) or years (month and year scale). A period that began before the axis
+    /// is labelled at its left edge, so the axis always names the month or year it opens in.
+    /// </summary>
     public IEnumerable<AxisTick> MajorTicks()
     {
         var inv = CultureInfo.InvariantCulture;
         if (Scale is TimelineScale.Day or TimelineScale.Week)
         {
-            for (var d = MonthStart(Start); d < End; d = d.AddMonths(1))
-                if (d >= Start) yield return new(X(d), d.ToString("MMM yyyy", inv));
+            for (var d = MonthStart(Start); d < End; d = d.AddMonths(1)) yield return new(Math.Max(0, X(d)), d.ToString("MMM yyyy", inv));
         }
         else
         {
-            for (var d = new DateOnly(Start.Year, 1, 1); d < End; d = d.AddYears(1))
-                if (d >= Start) yield return new(X(d), d.Year.ToString(inv));
+            for (var d = new DateOnly(Start.Year, 1, 1); d < End; d = d.AddYears(1)) yield return new(Math.Max(0, X(d)), d.Year.ToString(inv));
         }
     }
 
