@@ -363,6 +363,10 @@ public sealed class TimelineTests : BunitContext
         cut.WaitForAssertion(() => Assert.Contains("not saved: Forecast end must be on or after forecast start.",
             cut.Find("[data-pfa='4'] [data-testid=bar-forecast]").GetAttribute("title")));
         Assert.Equal("left: 108px; width: 3px", cut.Find("[data-pfa='4'] [data-testid=bar-forecast]").GetAttribute("style"));
+        // The next drop (the end) sends the refused start along: changes are taken against what the API holds.
+        await cut.InvokeAsync(() => chart.Instance.OnBarDropped("4", "end", 20 * 2));
+        var resend = JsonNode.Parse(_api.Requests.Last(r => r.Line.StartsWith("POST", StringComparison.Ordinal)).Body!)!["items"]![0]!["changes"]!;
+        Assert.Equal(("2027-02-24", "2027-03-01"), (resend["forecastStart"]!.GetValue<string>(), resend["forecastEnd"]!.GetValue<string>()));
         // "Back" returns to what was saved (the shifted window).
         cut.Find("[data-pfa='4'] [data-testid=timeline-revert]").Click();
         cut.WaitForAssertion(() => Assert.Equal("left: 68px; width: 10px", cut.Find("[data-pfa='4'] [data-testid=bar-forecast]").GetAttribute("style")));
