@@ -1,5 +1,8 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json.Nodes;
 using Microsoft.Playwright;
 using Npgsql;
 using Pfa.Api.Infrastructure;
@@ -153,6 +156,17 @@ public sealed class BrowserJourneyTests(StackFixture stack)
         await Assertions.Expect(page.GetByTestId("kpi-board")).ToBeVisibleAsync(new() { Timeout = 30_000 });
     }
 
+    /// <summary>An HTTP client of the API signed in as <paramref name="user"/> (bearer token from the login endpoint).</summary>
+    internal static async Task<HttpClient> SignedInApiAsync(StackFixture stack, string user)
+    {
+        var client = new HttpClient { BaseAddress = stack.App.GetEndpoint(PfaResources.Api) };
+        var login = await client.PostAsJsonAsync("/api/auth/login", new { username = user, password = Password }, Ct);
+        login.EnsureSuccessStatusCode();
+        var token = (await login.Content.ReadFromJsonAsync<JsonObject>(Ct))!["accessToken"]!.GetValue<string>();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
     internal static async Task<Guid> CreateOrgAsync(NpgsqlDataSource db, string code)
     {
         var id = Guid.NewGuid();
@@ -181,7 +195,7 @@ public sealed class BrowserJourneyTests(StackFixture stack)
     }
 
     /// <summary>Mirror lines as the sync worker would write them (see Api/ApiHost.UpsertMirrorAsync), then the KPI views refreshed.</summary>
-    private static async Task SeedMirrorAsync(NpgsqlDataSource db, Guid org, PfaRecord[] records)
+    internal static async Task SeedMirrorAsync(NpgsqlDataSource db, Guid org, PfaRecord[] records)
     {
         foreach (var r in records)
         {

@@ -134,15 +134,7 @@ public sealed class ConflictJourneyTests(StackFixture stack)
         }
     }
 
-    private async Task<HttpClient> ApiAsync(string user)
-    {
-        var client = new HttpClient { BaseAddress = stack.App.GetEndpoint(PfaResources.Api) };
-        var login = await client.PostAsJsonAsync("/api/auth/login", new { username = user, password = Password }, Ct);
-        login.EnsureSuccessStatusCode();
-        var token = (await login.Content.ReadFromJsonAsync<JsonObject>(Ct))!["accessToken"]!.GetValue<string>();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
-    }
+    private Task<HttpClient> ApiAsync(string user) => SignedInApiAsync(stack, user);
 
     /// <summary>The simulator as the worker sees it in Development (Pfa.SyncWorker/appsettings.Development.json).</summary>
     private PemsClient PemsClient() => new(new HttpClient(), new PemsClientOptions
