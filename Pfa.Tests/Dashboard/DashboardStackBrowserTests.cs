@@ -82,6 +82,15 @@ public sealed class DashboardStackBrowserTests(DashboardStackFixture stack)
             await Assertions.Expect(page.GetByTestId("console-count")).Not.ToHaveTextAsync(count, new() { Timeout = 30_000 });
             await Assertions.Expect(lines.Locator(".console-line").Last).ToBeInViewportAsync(new() { Timeout = 10_000 });
             await page.ScreenshotAsync(new() { Path = Path.Combine(Shots, "apphost-dashboard-console.png") });
+
+            // Structured logs of the real services (the sign-in's lines link to its trace) and the API's request metrics.
+            await page.GotoAsync($"{stack.DashboardUrl.ToString().TrimEnd('/')}/structuredlogs?resource={PfaResources.Api}");
+            await Assertions.Expect(page.GetByTestId("log-row").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+            await Assertions.Expect(page.GetByTestId("logs-count")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^[1-9][0-9]* of "));
+            await page.ScreenshotAsync(new() { Path = Path.Combine(Shots, "apphost-dashboard-logs.png") });
+            await page.GotoAsync($"{stack.DashboardUrl.ToString().TrimEnd('/')}/metrics");
+            await Assertions.Expect(page.GetByTestId("metrics-chart").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+            await page.ScreenshotAsync(new() { Path = Path.Combine(Shots, "apphost-dashboard-metrics.png") });
         }
         catch
         {

@@ -50,6 +50,14 @@ public sealed partial class DashboardStackTests(DashboardStackFixture stack)
             p => p.Items.Count == 1);
         Assert.Equal([PfaResources.Api, PfaResources.Web], listed.Items[0].Resources.Order());
         Assert.Equal("POST /account/login", listed.Items[0].RootName);
+
+        // Health probes (every few seconds from the AppHost) leave no traces: not even their checks' database commands.
+        var roots = await dashboard.GetFromJsonAsync<Page<TraceSummary>>($"/api/telemetry/traces?resource={PfaResources.Api}&take=1000", DashboardProcess.Json, Ct);
+        foreach (var orphan in roots!.Items.Where(t => t.RootName != "POST /account/login" && t.SpanCount == 1))
+        {
+            var only = Assert.Single((await dashboard.GetFromJsonAsync<List<SpanEntry>>($"/api/telemetry/traces/{orphan.TraceId}", DashboardProcess.Json, Ct))!);
+            Assert.NotEqual("SELECT 1", only.Attribute("db.query.text") ?? only.Attribute("db.statement"));
+        }
     }
 
     [Fact]
