@@ -52,9 +52,7 @@ public static class ServiceDefaultsExtensions
                 .AddSource(PfaTelemetry.ActivitySourceNames)
                 .AddAspNetCoreInstrumentation(o =>
                     // Health probes would drown the traces.
-                    o.Filter = context =>
-                        !context.Request.Path.StartsWithSegments(HealthEndpointPath)
-                        && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath))
+                    o.Filter = context => !IsProbe(context.Request.Path))
                 .AddHttpClientInstrumentation());
 
         // The exporter is only added when an OTLP endpoint is configured, as in Aspire's template.
@@ -80,6 +78,14 @@ public static class ServiceDefaultsExtensions
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
+        // Probes come every few seconds. Their request span is filtered out above, but the checks' own database commands
+        // and log lines would still be exported: each probe became a trace of one orphan PostgreSQL span. Keep probes out
+        // of telemetry altogether (their outcome is the probe's answer; the console still has the lines).
+        app.UseWhen(context => IsProbe(context.Request.Path), probe => probe.Use(async (context, next) =>
+            {
+                using var quiet = SuppressInstrumentationScope.Begin();
+                await next(context);
+            }));
         app.MapHealthChecks(HealthEndpointPath, new HealthCheckOptions { ResponseWriter = HealthResponseWriter.WriteAsync });
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
         {
@@ -88,4 +94,7 @@ public static class ServiceDefaultsExtensions
         });
         return app;
     }
+
+    private static bool IsProbe(Microsoft.AspNetCore.Http.PathString path) =>
+        path.StartsWithSegments(HealthEndpointPath) || path.StartsWithSegments(AlivenessEndpointPath);
 }
