@@ -1,6 +1,6 @@
 using Pfa.Benchmarks;
 
-// dotnet run -c Release --project Pfa.Benchmarks -- --preset full|quick|smoke [--users 50] [--out bench-results]
+// dotnet run -c Release --project Pfa.Benchmarks -- --preset full|quick|smoke [--users 50] [--out bench-results] [--only sync] [--sync-lines 50000]
 var options = BenchmarkOptions.Parse(args);
 Console.WriteLine($"PFA Vanguard benchmark, preset {options.Preset}: {options.MirrorRecords:N0} mirror records, {options.Organizations} orgs, {options.Users} users, {options.OpenDeltas:N0} open deltas");
 using var cancel = new CancellationTokenSource();
@@ -9,7 +9,7 @@ Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
 var report = await BenchmarkHarness.RunAsync(options, Console.WriteLine, cancel.Token);
 
 Directory.CreateDirectory(options.OutputDirectory);
-var stem = Path.Combine(options.OutputDirectory, $"pfa-bench-{options.Preset}");
+var stem = Path.Combine(options.OutputDirectory, $"pfa-bench-{options.Preset}{(options.Only is { } only ? "-" + only : "")}");
 await File.WriteAllTextAsync(stem + ".md", report.ToMarkdown());
 await File.WriteAllTextAsync(stem + ".json", report.ToJson());
 Console.WriteLine(report.ToMarkdown());
