@@ -71,13 +71,16 @@ public static class BenchmarkHarness
             DataSet = new DataSetInfo(options.MirrorRecords, options.Organizations, options.Users, options.OpenDeltas, load.Elapsed.TotalSeconds),
         };
         var run = new Run(options, api, db, data, report, log, ct);
-        await run.StorageAsync();
-        await run.ListPagesAsync();
-        await run.KpisAsync();
-        await run.EditsAsync();
-        // Without think time the users saturate the machine (p95 is then queueing: users / throughput); with it they behave like people.
-        await run.ConcurrencyAsync(TimeSpan.Zero);
-        await run.ConcurrencyAsync(options.ThinkTime);
+        if (options.Only is null)
+        {
+            await run.StorageAsync();
+            await run.ListPagesAsync();
+            await run.KpisAsync();
+            await run.EditsAsync();
+            // Without think time the users saturate the machine (p95 is then queueing: users / throughput); with it they behave like people.
+            await run.ConcurrencyAsync(TimeSpan.Zero);
+            await run.ConcurrencyAsync(options.ThinkTime);
+        }
         await run.SyncAsync();
         report.Metrics.Add(new Metric("peak memory of the benchmark process (API in-process + harness)", "MiB",
             Value: Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024), Note: "peak working set; the API is hosted in this process"));

@@ -23,6 +23,8 @@ public sealed record BenchmarkOptions
     /// <summary>Mean pause between a user's requests in the interactive concurrency run (uniform 0.5–1.5×).</summary>
     public TimeSpan ThinkTime { get; init; } = TimeSpan.FromSeconds(1);
     public string OutputDirectory { get; init; } = "bench-results";
+    /// <summary>Only this workload group after loading (e.g. "sync" while tuning the sync); null runs everything.</summary>
+    public string? Only { get; init; }
 
     public int RecordsPerOrganization => MirrorRecords / Organizations;
     public int UsersPerOrganization => Users / Organizations;
@@ -48,6 +50,8 @@ public sealed record BenchmarkOptions
         if (Arg("--seconds") is { } seconds) options = options with { ConcurrencyDuration = TimeSpan.FromSeconds(int.Parse(seconds)) };
         if (Arg("--think-ms") is { } think) options = options with { ThinkTime = TimeSpan.FromMilliseconds(int.Parse(think)) };
         if (Arg("--out") is { } output) options = options with { OutputDirectory = output };
+        if (Arg("--only") is { } only) options = options with { Only = only is "sync" ? only : throw new ArgumentException($"Unknown workload group '{only}': sync.") };
+        if (Arg("--sync-lines") is { } syncLines) options = options with { SyncLines = int.Parse(syncLines) };
         return options;
     }
 }

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Npgsql;
 using NpgsqlTypes;
 using Pfa.Api.Infrastructure;
+using Pfa.Data.Queries;
 using Pfa.Domain;
 
 namespace Pfa.Benchmarks;
@@ -102,11 +103,10 @@ public sealed class DataSet(BenchmarkOptions options)
             await LoadMirrorAsync(c, ct);
             await LoadDeltasAsync(c, ct);
         }
-        // Statistics and the views as the sync leaves them after a run.
+        // Statistics and the KPI summaries as the sync leaves them after a run.
         await using (var cmd = db.CreateCommand("VACUUM ANALYZE pfa_mirror")) { cmd.CommandTimeout = 0; await cmd.ExecuteNonQueryAsync(ct); }
         await using (var cmd = db.CreateCommand("VACUUM ANALYZE pfa_modification")) { cmd.CommandTimeout = 0; await cmd.ExecuteNonQueryAsync(ct); }
-        await using (var cmd = db.CreateCommand("REFRESH MATERIALIZED VIEW pfa_kpi_groups; REFRESH MATERIALIZED VIEW pfa_timeline_bounds"))
-        { cmd.CommandTimeout = 0; await cmd.ExecuteNonQueryAsync(ct); }
+        await PfaStore.RefreshViewsAsync(db, ct);
     }
 
     private async Task LoadMirrorAsync(NpgsqlConnection c, CancellationToken ct)

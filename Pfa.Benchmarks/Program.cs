@@ -1,6 +1,6 @@
 using Pfa.Benchmarks;
 
-// dotnet run -c Release --project Pfa.Benchmarks -- --preset full|quick|smoke [--users 50] [--out bench-results]
+// dotnet run -c Release --project Pfa.Benchmarks -- --preset full|quick|smoke [--users 50] [--out bench-results] [--only sync] [--sync-lines 50000]
 // dotnet run -c Release --project Pfa.Benchmarks -- --dashboard [--spans 200000] [--logs 200000]   (Pfa.Dashboard ingestion and UI)
 if (args.Contains("--dashboard")) return await DashboardLoad.RunAsync(args, Console.WriteLine);
 var options = BenchmarkOptions.Parse(args);
@@ -11,7 +11,7 @@ Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
 var report = await BenchmarkHarness.RunAsync(options, Console.WriteLine, cancel.Token);
 
 Directory.CreateDirectory(options.OutputDirectory);
-var stem = Path.Combine(options.OutputDirectory, $"pfa-bench-{options.Preset}");
+var stem = Path.Combine(options.OutputDirectory, $"pfa-bench-{options.Preset}{(options.Only is { } only ? "-" + only : "")}");
 await File.WriteAllTextAsync(stem + ".md", report.ToMarkdown());
 await File.WriteAllTextAsync(stem + ".json", report.ToJson());
 Console.WriteLine(report.ToMarkdown());

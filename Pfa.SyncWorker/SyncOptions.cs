@@ -17,8 +17,11 @@ public sealed class SyncOptions
     /// <summary>How often the worker looks for due organizations and manual requests from the API.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Rows asked per PEMS page; one page is one upsert batch (one transaction).</summary>
-    public int PageSize { get; set; } = 5_000;
+    /// <summary>
+    /// Rows asked per PEMS page; one page is one upsert batch (one transaction). PEMS's maximum: fewer round trips, and PEMS
+    /// filters and sorts the whole organization for every page it serves.
+    /// </summary>
+    public int PageSize { get; set; } = Pfa.Pems.Grid.CupfagGrid.MaxPageSize;
 
     /// <summary>At most this many rejected rows are listed (with reasons) in sync_log.error_details; the count is always exact.</summary>
     public int MaxRejectionsLogged { get; set; } = 200;

@@ -1,5 +1,6 @@
 using Pfa.Data.Queries;
 using System.Diagnostics;
+using System.Threading.Channels;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -25,8 +26,8 @@ public sealed record SyncRunResult(
 
 /// <summary>
 /// One read sync of one organization: advisory lock, sync_log row (claiming a manual request from the API if one is
-/// waiting), keyset-paged PEMS read, normalisation with rejections, one upsert transaction per page, tombstones after a
-/// full read, conflicts, KPI view refresh and mirror_version bump, event. Safe to kill at any point: committed pages are
+/// waiting), keyset-paged PEMS read pipelined with the writes, normalisation with rejections, one upsert transaction per page, tombstones after a
+/// full read, conflicts, KPI summary refresh and mirror_version bump, event. Safe to kill at any point: committed pages are
 /// consistent, the watermark only moves when a run completes, and the next run redoes the rest.
 /// </summary>
 public sealed class SyncRunner(
@@ -90,7 +91,7 @@ public sealed class SyncRunner(
                 logger.LogWarning(e, "Sync {SyncId} of {Org} failed after {Fetched} rows", syncId, organizationCode, tally.Fetched);
             }
 
-            // Views and version follow any committed change, even from a failed or recovered run, so readers never see a stale KPI.
+            // KPI summaries and version follow any committed change, even from a failed or recovered run, so readers never see a stale KPI.
             var finishCt = CancellationToken.None;
             var changed = tally.Inserted + tally.Updated + tally.Deleted > 0;
             long mirrorVersion;
@@ -142,43 +143,47 @@ public sealed class SyncRunner(
             PageSize = o.PageSize,
             ModifiedSince = kind == SyncKind.Incremental ? watermark - o.IncrementalOverlap : null,
         };
-        await foreach (var page in pems.ReadGridPagesAsync(orgCode, query, ct))
+        // Pipelined: PEMS (and our parsing/normalising) produces page N+1 while PostgreSQL writes page N. The bounded
+        // channel holds one page, so memory stays at ~3 pages; a failure on either side ends both.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var pages = Channel.CreateBounded<SyncBatch>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
+        var producer = Task.Run(async () =>
         {
-            using var span = SyncTelemetry.Source.StartActivity("sync.batch");
-            span?.SetTag("pfa.sync.rows", page.Rows.Count);
-            tally.Fetched += page.Rows.Count;
-            var batch = new Dictionary<string, MirrorRecord>(page.Rows.Count, StringComparer.Ordinal);
-            var rejectedIds = new List<string>();
-            foreach (var row in page.Rows)
+            try
             {
-                var n = normalizer.Normalize(row);
-                var reasons = n.Rejections.ToList();
-                if (reasons.Count == 0 && !string.Equals(n.Organization, orgCode, StringComparison.OrdinalIgnoreCase))
-                    reasons.Add($"organization ({CupfagGrid.Organization}) is '{n.Organization}', not '{orgCode}'");
-                MirrorRecord? record = null;
-                if (reasons.Count == 0)
-                {
-                    try { record = MirrorRecord.From(n); }
-                    catch (ArgumentException e) { reasons.Add(e.Message); }
-                }
-                if (record is null)
-                {
-                    tally.Reject(n.PfaId ?? row[CupfagGrid.PfaId] ?? row.Id, reasons, o.MaxRejectionsLogged);
-                    if (n.PfaId is { } id) rejectedIds.Add(id);
-                    continue;
-                }
-                batch[record.PfaId] = record;
-                if (n.LastModified is { } lm && (tally.MaxStamp is null || lm > tally.MaxStamp)) tally.MaxStamp = lm;
+                await foreach (var page in pems.ReadGridPagesAsync(orgCode, query, stop.Token))
+                    await pages.Writer.WriteAsync(SyncBatch.From(page, orgCode, normalizer), stop.Token);
+                pages.Writer.Complete();
             }
-            var counts = await MirrorUpsert.UpsertBatchAsync(db, orgId, syncId, kind == SyncKind.Full, batch.Values, rejectedIds, ct);
-            tally.Inserted += counts.Inserted;
-            tally.Updated += counts.Updated;
-            tally.Unchanged += counts.Unchanged + (page.Rows.Count - tally.PageRejected - batch.Count); // duplicates within a page count once
-            tally.PageRejected = 0;
-            tally.Pages++;
-            // Progress for the UI's bar: PEMS's TOTAL-COUNT of the query (absent on some pages) against rows read so far.
-            if (page.Info.TotalCount is { } total) tally.Total = total;
-            await events.PublishAsync(orgCode, PfaEvents.SyncProgress, new { syncId, kind = KindName(kind), pages = tally.Pages, fetched = tally.Fetched, total = tally.Total });
+            catch (Exception e)
+            {
+                pages.Writer.TryComplete(e);
+            }
+        }, CancellationToken.None);
+        try
+        {
+            await foreach (var batch in pages.Reader.ReadAllAsync(ct))
+            {
+                using var span = SyncTelemetry.Source.StartActivity("sync.batch");
+                span?.SetTag("pfa.sync.rows", batch.Fetched);
+                tally.Fetched += batch.Fetched;
+                foreach (var (pfaId, reasons) in batch.Rejections) tally.Reject(pfaId, reasons, o.MaxRejectionsLogged);
+                if (batch.MaxStamp is { } lm && (tally.MaxStamp is null || lm > tally.MaxStamp)) tally.MaxStamp = lm;
+                var counts = await MirrorUpsert.UpsertBatchAsync(db, orgId, syncId, kind == SyncKind.Full, batch.Records.Values, batch.RejectedIds, ct);
+                tally.Inserted += counts.Inserted;
+                tally.Updated += counts.Updated;
+                tally.Unchanged += counts.Unchanged + batch.Duplicates; // duplicates within a page count once
+                tally.Pages++;
+                // Progress for the UI's bar: PEMS's TOTAL-COUNT of the query (absent on some pages) against rows read so far.
+                if (batch.Total is { } total) tally.Total = total;
+                await events.PublishAsync(orgCode, PfaEvents.SyncProgress, new { syncId, kind = KindName(kind), pages = tally.Pages, fetched = tally.Fetched, total = tally.Total });
+            }
+        }
+        finally
+        {
+            // Normally the producer is done; after a write failure it is stopped before it reads further.
+            await stop.CancelAsync();
+            await producer;
         }
     }
 
@@ -262,7 +267,7 @@ public sealed class SyncRunner(
 
     private sealed class Tally
     {
-        public int Fetched, Inserted, Updated, Unchanged, Deleted, Rejected, Conflicts, PageRejected, Pages;
+        public int Fetched, Inserted, Updated, Unchanged, Deleted, Rejected, Conflicts, Pages;
         public long? Total;
         public DateTimeOffset? MaxStamp;
         public List<object> Rejections { get; } = [];
@@ -270,7 +275,6 @@ public sealed class SyncRunner(
         public void Reject(string? pfaId, IReadOnlyList<string> reasons, int maxListed)
         {
             Rejected++;
-            PageRejected++;
             if (Rejections.Count < maxListed) Rejections.Add(new { pfaId, reasons });
         }
     }

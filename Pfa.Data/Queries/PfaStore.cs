@@ -415,24 +415,37 @@ public static class PfaStore
         return months;
     }
 
-    /// <summary>Refreshes the KPI and timeline views without blocking readers. Needs the owner's connection, not pfa_app.</summary>
+    /// <summary>Recomputes the KPI and timeline summaries of every organization (loaders, tests). Needs the owner's connection, not pfa_app.</summary>
     public static async Task RefreshViewsAsync(NpgsqlDataSource dataSource, CancellationToken ct)
     {
-        await using var cmd = dataSource.CreateCommand(
-            "REFRESH MATERIALIZED VIEW CONCURRENTLY pfa_kpi_groups; REFRESH MATERIALIZED VIEW CONCURRENTLY pfa_timeline_bounds;");
+        await using var cmd = dataSource.CreateCommand("SELECT pfa_refresh_summaries()");
+        cmd.CommandTimeout = 0;
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>
-    /// After the mirror changed: refresh the views, then bump the organization's mirror version. In that order, because
-    /// the API's KPI cache keys on the version: a reader must never see the new version with the old figures.
+    /// After the mirror of one organization changed: its version bump and its KPI/timeline summaries (recomputed from its
+    /// own lines only) in one transaction, so readers see the new version and the new figures together, never the new
+    /// version with the old figures (the API's KPI cache keys on the version). The version update goes first: its row lock
+    /// serialises two refreshes of one organization, so the second recomputes after the first committed.
     /// </summary>
     public static async Task<long> MirrorChangedAsync(NpgsqlDataSource dataSource, Guid organizationId, CancellationToken ct)
     {
-        await RefreshViewsAsync(dataSource, ct);
-        await using var cmd = dataSource.CreateCommand("UPDATE organizations SET mirror_version = mirror_version + 1 WHERE id = @org RETURNING mirror_version");
-        cmd.Parameters.AddWithValue("org", organizationId);
-        return (long)(await cmd.ExecuteScalarAsync(ct))!;
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        long version;
+        await using (var bump = new NpgsqlCommand("UPDATE organizations SET mirror_version = mirror_version + 1 WHERE id = @org RETURNING mirror_version", conn, tx))
+        {
+            bump.Parameters.AddWithValue("org", organizationId);
+            version = (long)(await bump.ExecuteScalarAsync(ct))!;
+        }
+        await using (var refresh = new NpgsqlCommand("SELECT pfa_refresh_summaries(@org)", conn, tx))
+        {
+            refresh.Parameters.AddWithValue("org", organizationId);
+            await refresh.ExecuteNonQueryAsync(ct);
+        }
+        await tx.CommitAsync(ct);
+        return version;
     }
 }
 

@@ -115,12 +115,7 @@ public sealed class ApiHost
             cmd.Parameters.AddWithValue((object?)r.PemsVersion ?? DBNull.Value);
             await cmd.ExecuteNonQueryAsync();
         }
-        await using var refresh = Db.CreateCommand("""
-            REFRESH MATERIALIZED VIEW CONCURRENTLY pfa_kpi_groups; REFRESH MATERIALIZED VIEW CONCURRENTLY pfa_timeline_bounds;
-            UPDATE organizations SET mirror_version = mirror_version + 1 WHERE id = @org;
-            """);
-        refresh.Parameters.AddWithValue("org", org);
-        await refresh.ExecuteNonQueryAsync();
+        await Pfa.Data.Queries.PfaStore.MirrorChangedAsync(Db, org, CancellationToken.None);
     }
 
     public static string Unique(string prefix) => prefix + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();

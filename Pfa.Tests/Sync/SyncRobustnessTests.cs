@@ -91,6 +91,9 @@ public sealed class SyncRobustnessTests(InfrastructureFixture infra)
         var runner = h.Runner(GatedClient(h, gate));
         var run = runner.RunAsync(h.OrgId, h.Code, null, "test", cts.Token);
         await gate.Entered.WaitAsync(Http.Ct);
+        // Page two is asked for while page one is still being written (the read is pipelined): wait for page one's commit.
+        await SyncStackFixture.WaitUntilAsync(async () => await h.ScalarAsync<long>("SELECT count(*) FROM pfa_mirror WHERE organization_id = @org") == SyncHarness.PageSize,
+            "page one committed", TimeSpan.FromSeconds(60));
         // As a kill would: page one is committed, the row says 'running'. Cancelling stands in for the process dying.
         cts.Cancel();
         gate.Release();

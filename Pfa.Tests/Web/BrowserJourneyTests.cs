@@ -194,7 +194,7 @@ public sealed class BrowserJourneyTests(StackFixture stack)
         await m.ExecuteNonQueryAsync(Ct);
     }
 
-    /// <summary>Mirror lines as the sync worker would write them (see Api/ApiHost.UpsertMirrorAsync), then the KPI views refreshed.</summary>
+    /// <summary>Mirror lines as the sync worker would write them (see Api/ApiHost.UpsertMirrorAsync), then the KPI summaries refreshed.</summary>
     internal static async Task SeedMirrorAsync(NpgsqlDataSource db, Guid org, PfaRecord[] records)
     {
         foreach (var r in records)
@@ -211,11 +211,6 @@ public sealed class BrowserJourneyTests(StackFixture stack)
             cmd.Parameters.AddWithValue(SHA256.HashData(Encoding.UTF8.GetBytes(data)));
             await cmd.ExecuteNonQueryAsync(Ct);
         }
-        await using var refresh = db.CreateCommand("""
-            REFRESH MATERIALIZED VIEW CONCURRENTLY pfa_kpi_groups; REFRESH MATERIALIZED VIEW CONCURRENTLY pfa_timeline_bounds;
-            UPDATE organizations SET mirror_version = mirror_version + 1 WHERE id = @org;
-            """);
-        refresh.Parameters.AddWithValue("org", org);
-        await refresh.ExecuteNonQueryAsync(Ct);
+        await Pfa.Data.Queries.PfaStore.MirrorChangedAsync(db, org, Ct);
     }
 }
