@@ -39,25 +39,31 @@ public sealed class TelemetryWriter(TelemetryDatabase database, TelemetryLimits 
         var pending = new List<TelemetryBatch>();
         // Runs until the queue is completed in StopAsync, so the last batches still reach the disk.
         while (await _queue.Reader.WaitToReadAsync(CancellationToken.None))
-        {
-            var items = 0;
-            while (items < 20_000 && _queue.Reader.TryRead(out var batch))
-            {
-                pending.Add(batch);
-                items += batch.Logs.Count + batch.Spans.Count + batch.Metrics.Count;
-            }
-            try
-            {
-                database.Write(pending);
-                Interlocked.Add(ref _written, items);
-            }
-            catch (Exception e)
-            {
-                logger.LogError(e, "Writing {Count} telemetry items to {File} failed; they stay in memory only", items, database.FilePath);
-            }
-            pending.Clear();
-        }
+            WriteQueued(pending);
         await pruning;
+    }
+
+    /// <summary>Writes up to 20,000 queued items in one transaction; false when the queue was empty.</summary>
+    private bool WriteQueued(List<TelemetryBatch> pending)
+    {
+        var items = 0;
+        while (items < 20_000 && _queue.Reader.TryRead(out var batch))
+        {
+            pending.Add(batch);
+            items += batch.Logs.Count + batch.Spans.Count + batch.Metrics.Count;
+        }
+        if (pending.Count == 0) return false;
+        try
+        {
+            database.Write(pending);
+            Interlocked.Add(ref _written, items);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Writing {Count} telemetry items to {File} failed; they stay in memory only", items, database.FilePath);
+        }
+        pending.Clear();
+        return true;
     }
 
     private async Task PruneLoopAsync(CancellationToken stoppingToken)
@@ -89,10 +95,14 @@ public sealed class TelemetryWriter(TelemetryDatabase database, TelemetryLimits 
         }
     }
 
-    public override Task StopAsync(CancellationToken cancellationToken)
+    public override async Task StopAsync(CancellationToken cancellationToken)
     {
         // No more batches: the loop drains what is queued and ends; the base stops the prune timer and waits for both.
         _queue.Writer.TryComplete();
-        return base.StopAsync(cancellationToken);
+        await base.StopAsync(cancellationToken);
+        // A stop that comes before the loop ever ran cancels it unstarted (ExecuteAsync is started through Task.Run with the
+        // stopping token), so whatever is still queued is written here.
+        var pending = new List<TelemetryBatch>();
+        while (WriteQueued(pending)) { }
     }
 }

@@ -137,7 +137,9 @@ public sealed partial class DashboardStackTests(DashboardStackFixture stack)
         var user = prefix + suffix;
         await BrowserJourneyTests.CreateUserAsync(db, user, org, "Viewer");
 
-        using var web = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false })
+        // No propagator on this client: when another test in this process has a tracer listening to HttpClient, the handler
+        // would otherwise start its own trace for the request and send its traceparent instead of ours.
+        using var web = new HttpClient(new SocketsHttpHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false, ActivityHeadersPropagator = null })
         {
             BaseAddress = stack.App.GetEndpoint(PfaResources.Web),
         };
