@@ -57,6 +57,8 @@ public sealed class TimelineJourneyTests(StackFixture stack)
         try
         {
             await SignInAsync(page, web, pm);
+            // Rows shown = the circuit is live; a click before that can be lost to the page finishing its start.
+            await Assertions.Expect(page.GetByTestId("grid-total")).ToHaveTextAsync("40 lines", new() { Timeout = 60_000 });
             await page.GetByTestId("nav-timeline").ClickAsync();
             var chart = page.GetByTestId("timeline");
             await Assertions.Expect(chart.GetByTestId("timeline-line").First).ToBeVisibleAsync(new() { Timeout = 60_000 });
