@@ -384,7 +384,7 @@ public static class PfaStore
         cmd.Parameters.AddWithValue("user", includeDrafts ? s.UserId : Guid.Empty);
         string F(string name) => MergedFields.Get(name).Merged;
         var where = new StringBuilder($"FROM pfa_mirror m {MergedFields.DeltaJoin} WHERE {Live}" +
-            $" AND NOT coalesce({F("isDiscontinued")}, false) AND NOT coalesce({F("isFundsTransferable")}, false)");
+            $" AND {MergedFields.MergedCountsInKpis}");
         filter.AppendWhere(where, cmd);
         cmd.CommandText = $"""
             WITH line AS (
