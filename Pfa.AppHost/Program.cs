@@ -1,21 +1,21 @@
 // The app model: what runs, who talks to whom, and what waits for what.
-// Run mode starts it as local processes; `--publisher manifest` describes it for azd.
+// Run mode starts it under DCP with the Aspire dashboard; `--publisher manifest` describes it for azd.
+// Data stores run as Aspire's stock containers, or as local processes where no container runtime answers
+// (Hosting/LocalDataStores.cs: the AppHost:DataStores setting).
+using Pfa.AppHost.Hosting;
+using Pfa.ServiceDefaults;
+
 var builder = DistributedApplication.CreateBuilder(args);
 
-var postgres = builder.AddPostgres(PfaResources.Postgres)
-    .WithDataDirectory()
-    .WithPgAdmin(name: PfaResources.PgAdmin)
-    .WithExtensions("pg_trgm") // trigram index for text search
-    .PublishAsAzurePostgresFlexibleServer();
+var postgres = builder.AddPostgres(PfaResources.Postgres, port: builder.HostPort(PfaResources.Postgres, 54320))
+    .WithDataVolume()
+    .WithPgAdmin(admin => admin.WithHostPort(builder.HostPort(PfaResources.PgAdmin, 5350)).RunAsLocalProcess(), containerName: PfaResources.PgAdmin)
+    .RunAsLocalProcess();
 var pfadb = postgres.AddDatabase(PfaResources.Database);
-if (builder.Configuration["Deploy:ExistingPostgres"] == "true")
-{
-    // Deploy against an existing PostgreSQL (docs/deploy.md): azd asks for the pfadb connection string instead.
-    pfadb.PublishAsConnectionString();
-}
 
-var cache = builder.AddRedis(PfaResources.Redis)
-    .PublishAsAzureRedis();
+var cache = builder.AddRedis(PfaResources.Redis, port: builder.HostPort(PfaResources.Redis, 63790))
+    .WithDataVolume()
+    .RunAsLocalProcess();
 
 // Stands in for PEMS (HxGN EAM), speaking its wire format.
 var pems = builder.AddProject<Projects.Pfa_PemsSimulator>(PfaResources.PemsSimulator)
@@ -23,7 +23,7 @@ var pems = builder.AddProject<Projects.Pfa_PemsSimulator>(PfaResources.PemsSimul
     .ExcludeFromManifest();
 
 // The API's token signing key: generated once, kept in user secrets (run) or the azd environment (deploy).
-var jwtKey = builder.AddGeneratedParameter(PfaResources.JwtKey, new GenerateParameterDefault { MinLength = 64, Special = false });
+var jwtKey = builder.AddParameter(PfaResources.JwtKey, new GenerateParameterDefault { MinLength = 64, Special = false }, secret: true, persist: true);
 
 var api = builder.AddProject<Projects.Pfa_Api>(PfaResources.Api)
     .WithReference(pfadb).WaitFor(pfadb)
@@ -31,7 +31,9 @@ var api = builder.AddProject<Projects.Pfa_Api>(PfaResources.Api)
     .WithEnvironment("Jwt__Key", jwtKey)
     // azd creates no schema: the API migrates on start (under an advisory lock, so replicas do not race).
     .WithEnvironment("Database__MigrateOnStartup", "true")
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithUrlForEndpoint("http", url => url.DisplayText = "API")
+    .WithUrl("/scalar/v1", "API reference (Scalar)");
 
 var syncworker = builder.AddProject<Projects.Pfa_SyncWorker>(PfaResources.SyncWorker)
     .WithReference(pfadb).WaitFor(pfadb)
@@ -54,6 +56,7 @@ else
 builder.AddProject<Projects.Pfa_Web>(PfaResources.Web)
     .WithReference(api).WaitFor(api)
     .WithExternalHttpEndpoints()
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithUrlForEndpoint("http", url => url.DisplayText = "Sign in (web)");
 
 builder.Build().Run();
