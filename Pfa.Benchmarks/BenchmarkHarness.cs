@@ -11,17 +11,12 @@ using Npgsql;
 using Pfa.Api;
 using Pfa.Data;
 using Pfa.Data.Queries;
-using Pfa.Hosting.ApplicationModel;
-using Pfa.Hosting.Testing;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
 using Pfa.ServiceDefaults;
 
 namespace Pfa.Benchmarks;
-
-/// <summary>The AppHost as the testing builder's metadata type (our own, so the test project's generated Projects.Pfa_AppHost does not clash).</summary>
-internal sealed class AppHostProject : IProjectMetadata
-{
-    public string ProjectPath => "Pfa.AppHost.csproj";
-}
 
 /// <summary>
 /// One benchmark run: PostgreSQL and Redis from the AppHost model, the data set by binary COPY, the API on Kestrel over
@@ -32,14 +27,29 @@ public static class BenchmarkHarness
     /// <summary>The category the overlay-filter workload asks for; a third of the preloaded drafts set it.</summary>
     public const string OverlayCategory = "04004";
 
+    /// <summary>Only pg, pfadb and cache of the AppHost's model, as local processes in a throw-away data directory.</summary>
+    private static async Task<DistributedApplication> StartDataStoresAsync(CancellationToken ct)
+    {
+        var data = Path.Combine(Path.GetTempPath(), "pfa-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(data);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Pfa_AppHost>(
+            [$"--AppHost:DataDirectory={data}", "--AppHost:DataStores=LocalProcesses", "--AppHost:FastUnsafeStorage=true"], ct);
+        string[] keep = [PfaResources.Postgres, PfaResources.Database, PfaResources.Redis];
+        foreach (var r in builder.Resources.Where(r => r is not ParameterResource && !keep.Contains(r.Name)).ToList()) builder.Resources.Remove(r);
+        var app = await builder.BuildAsync(ct);
+        await app.StartAsync(ct);
+        await app.ResourceNotifications.WaitForResourceHealthyAsync(PfaResources.Database, ct);
+        await app.ResourceNotifications.WaitForResourceHealthyAsync(PfaResources.Redis, ct);
+        return app;
+    }
+
     public static async Task<BenchmarkReport> RunAsync(BenchmarkOptions options, Action<string> log, CancellationToken ct)
     {
         var started = DateTimeOffset.UtcNow;
         log("Starting PostgreSQL and Redis from the AppHost model…");
-        await using var infra = await DistributedApplicationTestingBuilder.StartAsync<AppHostProject>(
-            o => o.OnlyResources = [PfaResources.Database, PfaResources.Redis], ct);
-        var pg = (await infra.GetConnectionStringAsync(PfaResources.Database))!;
-        var redis = (await infra.GetConnectionStringAsync(PfaResources.Redis))!;
+        await using var infra = await StartDataStoresAsync(ct);
+        var pg = (await infra.GetConnectionStringAsync(PfaResources.Database, ct))!;
+        var redis = (await infra.GetConnectionStringAsync(PfaResources.Redis, ct))!;
 
         log("Starting the API on Kestrel (it migrates the schema at start)…");
         await using var api = new WebApplicationFactory<ApiMarker>().WithWebHostBuilder(b =>

@@ -1,19 +1,22 @@
 using System.Net;
-using Pfa.Hosting.Orchestration;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Pfa.ServiceDefaults;
 using Pfa.Tests.Infrastructure;
 
 namespace Pfa.Tests.Hosting;
 
-/// <summary>The whole stack comes up healthy, in WaitFor order, with every user-facing endpoint answering.</summary>
+/// <summary>The whole stack comes up healthy, in WaitFor order, with every user-facing endpoint answering and no secret shown.</summary>
 [Collection(StackCollection.Name)]
 public sealed class StackStartupTests(StackFixture stack)
 {
-    private DateTime FirstTime(string resource, Func<ResourceSnapshot, bool> predicate) =>
-        stack.Timeline.First(e => e.Snapshot.Name == resource && predicate(e.Snapshot)).At;
+    private DateTime FirstTime(string resource, Func<CustomResourceSnapshot, bool> predicate) =>
+        stack.App.Timeline().First(e => e.Event.Resource.Name == resource && predicate(e.Event.Snapshot)).At;
 
-    private DateTime StartedAt(string resource) => FirstTime(resource, s => s.State == KnownResourceStates.Starting);
-    private DateTime ReadyAt(string resource) => FirstTime(resource, s => s.IsReady);
+    private DateTime StartedAt(string resource) => FirstTime(resource, s => s.State?.Text == KnownResourceStates.Starting || s.State?.Text == KnownResourceStates.Running);
+    private DateTime HealthyAt(string resource) => FirstTime(resource, s => s.HealthStatus == HealthStatus.Healthy);
 
     [Theory]
     [InlineData(PfaResources.Api, PfaResources.Database)]
@@ -22,24 +25,32 @@ public sealed class StackStartupTests(StackFixture stack)
     [InlineData(PfaResources.SyncWorker, PfaResources.PemsSimulator)]
     [InlineData(PfaResources.Web, PfaResources.Api)]
     [InlineData(PfaResources.Database, PfaResources.Postgres)]
-    [InlineData(PfaResources.PgAdmin, PfaResources.Postgres)]
-    public void A_resource_starts_only_after_what_it_waits_for_is_ready(string dependent, string dependency)
+    public void A_resource_starts_only_after_what_it_waits_for_is_healthy(string dependent, string dependency)
     {
-        Assert.True(StartedAt(dependent) >= ReadyAt(dependency), $"{dependent} started before {dependency} was ready");
-        // While waiting, the dependent was shown as Waiting.
-        Assert.Contains(stack.Timeline, e => e.Snapshot.Name == dependent && e.Snapshot.State == KnownResourceStates.Waiting);
+        Assert.True(StartedAt(dependent) >= HealthyAt(dependency), $"{dependent} started before {dependency} was healthy");
     }
 
-    [Fact]
-    public void Every_resource_is_running_and_healthy()
+    [Theory]
+    [InlineData(PfaResources.Api)]
+    [InlineData(PfaResources.SyncWorker)]
+    [InlineData(PfaResources.Web)]
+    public void A_dependent_is_shown_as_waiting_until_then(string dependent) =>
+        Assert.Contains(stack.App.Timeline(), e => e.Event.Resource.Name == dependent && e.Event.Snapshot.State?.Text == KnownResourceStates.Waiting);
+
+    [Theory]
+    [InlineData(PfaResources.Postgres)]
+    [InlineData(PfaResources.Database)]
+    [InlineData(PfaResources.Redis)]
+    [InlineData(PfaResources.PgAdmin)]
+    [InlineData(PfaResources.PemsSimulator)]
+    [InlineData(PfaResources.Api)]
+    [InlineData(PfaResources.SyncWorker)]
+    [InlineData(PfaResources.Web)]
+    public void Every_resource_is_running_and_healthy(string resource)
     {
-        foreach (var snapshot in stack.App.ResourceNotifications.Snapshots)
-        {
-            Assert.Equal(KnownResourceStates.Running, snapshot.State);
-            Assert.Equal(ResourceHealth.Healthy, snapshot.Health);
-            Assert.True(snapshot.IsReady, snapshot.Name);
-        }
-        Assert.Equal(8, stack.App.ResourceNotifications.Snapshots.Count);
+        var snapshot = stack.App.Snapshot(resource);
+        Assert.Equal(KnownResourceStates.Running, snapshot.State?.Text);
+        Assert.Equal(HealthStatus.Healthy, snapshot.HealthStatus);
     }
 
     [Theory]
@@ -58,18 +69,26 @@ public sealed class StackStartupTests(StackFixture stack)
     [Fact]
     public async Task The_web_admin_serves_its_login_page_prefilled_for_our_server()
     {
-        var url = stack.App.ResourceNotifications.Get(PfaResources.PgAdmin).Urls.Single();
-        Assert.Contains($"pgsql=localhost:{stack.App.GetEndpoint(PfaResources.Postgres, "tcp").Port}", url, StringComparison.Ordinal);
+        var pgPort = stack.App.GetEndpoint(PfaResources.Postgres, "tcp").Port;
+        var url = stack.App.Snapshot(PfaResources.PgAdmin).Urls.Select(u => u.Url).Single(u => u.Contains("pgsql=", StringComparison.Ordinal));
+        Assert.Contains($"pgsql=localhost:{pgPort}", url, StringComparison.Ordinal);
         using var client = new HttpClient();
         using var home = await client.GetAsync(stack.App.GetEndpoint(PfaResources.PgAdmin), TestContext.Current.CancellationToken);
-        Assert.Equal(System.Net.HttpStatusCode.OK, home.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, home.StatusCode);
         Assert.Contains("Adminer", await home.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
 
-        // The printed URL opens the login form with our server and user filled in (Adminer answers it with 403 until logged in).
+        // The URL opens the login form with our server and user filled in (Adminer answers it with 403 until logged in).
         using var prefilled = await client.GetAsync(url, TestContext.Current.CancellationToken);
         var html = await prefilled.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.Contains("name=\"auth[password]\"", html, StringComparison.Ordinal);
-        Assert.Contains($"value=\"localhost:{stack.App.GetEndpoint(PfaResources.Postgres, "tcp").Port}\"", html, StringComparison.Ordinal);
+        Assert.Contains($"value=\"localhost:{pgPort}\"", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_dashboard_links_the_pages_a_developer_opens()
+    {
+        Assert.Contains(stack.App.Snapshot(PfaResources.Api).Urls, u => u.Url.EndsWith("/scalar/v1", StringComparison.Ordinal));
+        Assert.Contains(stack.App.Snapshot(PfaResources.Web).Urls, u => u.DisplayProperties.DisplayName == "Sign in (web)");
     }
 
     [Fact]
@@ -81,13 +100,37 @@ public sealed class StackStartupTests(StackFixture stack)
     }
 
     [Fact]
-    public void Each_resource_writes_its_output_to_a_log_file()
+    public void The_console_logs_the_dashboard_shows_carry_each_resource_output()
     {
-        var log = File.ReadAllText(stack.App.GetLogPath(PfaResources.Postgres));
-        Assert.Contains("database system is ready to accept connections", log, StringComparison.Ordinal);
-        Assert.Contains("Now listening on", File.ReadAllText(stack.App.GetLogPath(PfaResources.Api)), StringComparison.Ordinal);
-        // The colour codes services emit are stripped from files.
-        Assert.DoesNotContain("\u001b[", File.ReadAllText(stack.App.GetLogPath(PfaResources.Api)), StringComparison.Ordinal);
+        Assert.Contains("database system is ready to accept connections", stack.App.ConsoleLog(PfaResources.Postgres), StringComparison.Ordinal);
+        Assert.Contains("Now listening on", stack.App.ConsoleLog(PfaResources.Api), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task No_secret_is_on_a_command_line_or_in_a_console_log()
+    {
+        var pfadb = new Npgsql.NpgsqlConnectionStringBuilder(await stack.App.GetConnectionStringAsync(PfaResources.Database, TestContext.Current.CancellationToken));
+        var cache = (await stack.App.GetConnectionStringAsync(PfaResources.Redis, TestContext.Current.CancellationToken))!;
+        var cachePassword = cache.Split(',').Single(p => p.StartsWith("password=", StringComparison.Ordinal))["password=".Length..];
+        var jwtKey = ProcessInspector.Environment(stack.App.GetProcessId(PfaResources.Api)!.Value)["Jwt__Key"];
+        string[] secrets = [pfadb.Password!, cachePassword, jwtKey];
+        Assert.All(secrets, s => Assert.True(s.Length >= 22));
+
+        string[] resources = [PfaResources.Postgres, PfaResources.Redis, PfaResources.PgAdmin, PfaResources.PemsSimulator, PfaResources.Api, PfaResources.SyncWorker, PfaResources.Web];
+        foreach (var resource in resources)
+        {
+            var pid = stack.App.GetProcessId(resource)!.Value;
+            var commandLine = string.Join(' ', ProcessInspector.CommandLine(pid));
+            var console = stack.App.ConsoleLog(resource);
+            foreach (var secret in secrets)
+            {
+                Assert.DoesNotContain(secret, commandLine, StringComparison.Ordinal);
+                Assert.DoesNotContain(secret, console, StringComparison.Ordinal);
+            }
+        }
+        // Redis reads its password from a config file only its owner can read.
+        var config = Path.Combine(stack.DataDirectory, PfaResources.Redis, "redis.conf");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(config));
     }
 
     internal static int PostgresUid() =>

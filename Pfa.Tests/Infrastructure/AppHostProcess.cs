@@ -23,15 +23,13 @@ public sealed class AppHostProcess : IAsyncDisposable
     }
 
     /// <summary>The AppHost's build output, next to the test's own configuration.</summary>
-    public static string AppHostBinDirectory() => BinDirectoryOf(new Projects.Pfa_AppHost());
-
-    /// <summary>A project's build output, next to the test's own configuration.</summary>
-    public static string BinDirectoryOf(Pfa.Hosting.ApplicationModel.IProjectMetadata project)
+    public static string AppHostBinDirectory()
     {
-        var projectDir = Path.GetDirectoryName(project.ProjectPath)!;
         var configuration = typeof(AppHostProcess).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyConfigurationAttribute), false)
             .OfType<System.Reflection.AssemblyConfigurationAttribute>().Single().Configuration;
-        return Path.Combine(projectDir, "bin", configuration, "net10.0");
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Pfa.sln"))) root = root.Parent;
+        return Path.Combine(root?.FullName ?? throw new InvalidOperationException("Pfa.sln not found above the test output."), "Pfa.AppHost", "bin", configuration, "net10.0");
     }
 
     public static AppHostProcess Start(string dataDirectory, IEnumerable<string> args, string? runAsUser = null, string? appHostDirectory = null,
@@ -50,9 +48,16 @@ public sealed class AppHostProcess : IAsyncDisposable
         }
         info.ArgumentList.Add(dll);
         foreach (var a in args) info.ArgumentList.Add(a);
+        // What the AppHost's launch profile gives `dotnet run`: plain-http dashboard on the README's ports.
         info.Environment["DOTNET_ENVIRONMENT"] = "Development";
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        info.Environment["ASPNETCORE_URLS"] = "http://localhost:18888";
+        info.Environment["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = "http://localhost:18889";
+        info.Environment["ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL"] = "http://localhost:18890";
+        info.Environment["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = "http://localhost:18891";
+        info.Environment["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true";
         info.Environment["AppHost__DataDirectory"] = dataDirectory;
-        info.Environment["AppHost__RandomizePorts"] = "true";
+        info.Environment["AppHost__DataStores"] = "LocalProcesses";
         // Explicit parameters: a test must never write the developer's user secrets.
         info.Environment["Parameters__pg-password"] = "Test-Passw0rd-" + Guid.NewGuid().ToString("N")[..12];
         info.Environment["Parameters__cache-password"] = "TestPassw0rd" + Guid.NewGuid().ToString("N")[..12];
@@ -79,7 +84,7 @@ public sealed class AppHostProcess : IAsyncDisposable
         }
     }
 
-    public Task WaitUntilReadyAsync() => WaitForOutputAsync("All resources are ready", TimeSpan.FromSeconds(120));
+    public Task WaitUntilDashboardAsync() => WaitForOutputAsync("Login to the dashboard at", TimeSpan.FromSeconds(120));
 
     public void Signal(int signal)
     {
@@ -92,14 +97,6 @@ public sealed class AppHostProcess : IAsyncDisposable
         using var cts = new CancellationTokenSource(timeout);
         await _process.WaitForExitAsync(cts.Token);
         return _process.ExitCode;
-    }
-
-    /// <summary>PIDs of every child recorded in the AppHost's state file.</summary>
-    public static IReadOnlyDictionary<string, int> ChildPids(string dataDirectory)
-    {
-        var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dataDirectory, "apphost-state.json")));
-        return json.RootElement.GetProperty("Processes").EnumerateArray()
-            .ToDictionary(p => p.GetProperty("Resource").GetString()!, p => p.GetProperty("Pid").GetInt32());
     }
 
     public async ValueTask DisposeAsync()

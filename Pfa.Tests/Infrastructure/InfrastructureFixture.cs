@@ -1,5 +1,5 @@
-using Pfa.Hosting;
-using Pfa.Hosting.Testing;
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
 using Pfa.ServiceDefaults;
 
 namespace Pfa.Tests.Infrastructure;
@@ -11,18 +11,23 @@ namespace Pfa.Tests.Infrastructure;
 public sealed class InfrastructureFixture : IAsyncLifetime
 {
     public DistributedApplication App { get; private set; } = null!;
+    public string DataDirectory { get; } = PfaApp.NewDataDirectory();
     public string PostgresConnectionString { get; private set; } = "";
     public string RedisConnectionString { get; private set; } = "";
 
     public async ValueTask InitializeAsync()
     {
-        App = await DistributedApplicationTestingBuilder.StartAsync<Projects.Pfa_AppHost>(
-            o => o.OnlyResources = [PfaResources.Database, PfaResources.Redis], TestContext.Current.CancellationToken);
-        PostgresConnectionString = (await App.GetConnectionStringAsync(PfaResources.Database))!;
-        RedisConnectionString = (await App.GetConnectionStringAsync(PfaResources.Redis))!;
+        var builder = (await PfaApp.CreateBuilderAsync(DataDirectory)).KeepOnly(PfaResources.Postgres, PfaResources.Database, PfaResources.Redis);
+        App = await PfaApp.StartAsync(builder);
+        PostgresConnectionString = (await App.GetConnectionStringAsync(PfaResources.Database, TestContext.Current.CancellationToken))!;
+        RedisConnectionString = (await App.GetConnectionStringAsync(PfaResources.Redis, TestContext.Current.CancellationToken))!;
     }
 
-    public async ValueTask DisposeAsync() => await App.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        if (App is not null) await App.DisposeAsync();
+        PfaApp.DeleteDataDirectory(DataDirectory);
+    }
 }
 
 [CollectionDefinition(Name)]

@@ -1,46 +1,25 @@
-using Pfa.Hosting;
-using Pfa.Hosting.Orchestration;
-using Pfa.Hosting.Testing;
+using Aspire.Hosting;
 
 namespace Pfa.Tests.Infrastructure;
 
 /// <summary>
-/// The whole stack (every resource of the AppHost) started once per test collection, like
-/// Aspire.Hosting.Testing: real processes, random ports, an ephemeral data directory.
-/// Records every resource state change so tests can check ordering.
+/// The whole stack (every resource of the AppHost) started once per test collection through Aspire.Hosting.Testing:
+/// real processes under DCP, random ports, an ephemeral data directory.
 /// </summary>
 public sealed class StackFixture : IAsyncLifetime
 {
-    private readonly List<(DateTime At, ResourceSnapshot Snapshot)> _timeline = [];
+    public const string OtlpEndpoint = PfaApp.OtlpEndpoint;
 
     public DistributedApplication App { get; private set; } = null!;
+    public string DataDirectory { get; } = PfaApp.NewDataDirectory();
 
-    /// <summary>The OTLP collector address handed to the services (nothing listens; exporters just retry).</summary>
-    public const string OtlpEndpoint = "http://127.0.0.1:4317";
+    public async ValueTask InitializeAsync() => App = await PfaApp.StartAsync(await PfaApp.CreateBuilderAsync(DataDirectory));
 
-    public IReadOnlyList<(DateTime At, ResourceSnapshot Snapshot)> Timeline
+    public async ValueTask DisposeAsync()
     {
-        get { lock (_timeline) return _timeline.ToList(); }
+        if (App is not null) await App.DisposeAsync();
+        PfaApp.DeleteDataDirectory(DataDirectory);
     }
-
-    public async ValueTask InitializeAsync()
-    {
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Pfa_AppHost>(
-            configure: o => o.ConfigurationOverrides["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = OtlpEndpoint);
-        App = builder.Build();
-        App.ResourceNotifications.SnapshotChanged += s => { lock (_timeline) _timeline.Add((DateTime.UtcNow, s)); };
-        try
-        {
-            await App.StartAsync(TestContext.Current.CancellationToken);
-        }
-        catch
-        {
-            await App.DisposeAsync();
-            throw;
-        }
-    }
-
-    public async ValueTask DisposeAsync() => await App.DisposeAsync();
 }
 
 [CollectionDefinition(Name)]

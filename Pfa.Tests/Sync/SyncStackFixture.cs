@@ -4,9 +4,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using Npgsql;
-using Pfa.Hosting;
-using Pfa.Hosting.ApplicationModel;
-using Pfa.Hosting.Testing;
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
 using Pfa.Pems;
 using Pfa.ServiceDefaults;
 using Pfa.Tests.Api;
@@ -37,37 +36,24 @@ public sealed class SyncStackFixture : IAsyncLifetime
     public DistributedApplication App { get; private set; } = null!;
     public NpgsqlDataSource Db { get; private set; } = null!;
 
+    public string DataDirectory { get; } = PfaApp.NewDataDirectory();
+
     public async ValueTask InitializeAsync()
     {
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Pfa_AppHost>();
-        Env(builder, PfaResources.SyncWorker, ("Sync__PollInterval", "00:00:00.300"), ("Sync__PageSize", PageSize.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        Env(builder, PfaResources.Api, ("RateLimit__PermitsPerMinute", "100000"));
-        // In memory: edits made by one run must not leak into the next through the simulator's journal.
-        Env(builder, PfaResources.PemsSimulator, ("PemsSimulator__DataDirectory", ""),
-            ("PemsSimulator__Organizations__0", "RIO"), ("PemsSimulator__Organizations__1", "PORTARTHUR"),
-            ("PemsSimulator__Organizations__2", KillOrg), ("PemsSimulator__Organizations__3", TwinOrg));
-        App = builder.Build();
-        try
-        {
-            await App.StartAsync(TestContext.Current.CancellationToken);
-        }
-        catch
-        {
-            await App.DisposeAsync();
-            throw;
-        }
-        Db = NpgsqlDataSource.Create((await App.GetConnectionStringAsync(PfaResources.Database))!);
+        var builder = (await PfaApp.CreateBuilderAsync(DataDirectory))
+            .WithEnvironment(PfaResources.SyncWorker, ("Sync__PollInterval", "00:00:00.300"), ("Sync__PageSize", PageSize.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            .WithEnvironment(PfaResources.Api, ("RateLimit__PermitsPerMinute", "100000"))
+            // In memory: edits made by one run must not leak into the next through the simulator's journal.
+            .WithEnvironment(PfaResources.PemsSimulator, ("PemsSimulator__DataDirectory", ""),
+                ("PemsSimulator__Organizations__0", "RIO"), ("PemsSimulator__Organizations__1", "PORTARTHUR"),
+                ("PemsSimulator__Organizations__2", KillOrg), ("PemsSimulator__Organizations__3", TwinOrg));
+        App = await PfaApp.StartAsync(builder);
+        Db = NpgsqlDataSource.Create((await App.GetConnectionStringAsync(PfaResources.Database, TestContext.Current.CancellationToken))!);
         var pid = App.GetProcessId(PfaResources.SyncWorker)!.Value;
         _workerEnvironment = ProcessInspector.Environment(pid);
         var cmdline = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
         (_workerCommand, _workerAssembly) = (cmdline[0], cmdline[^1]);
         _workerDirectory = new DirectoryInfo($"/proc/{pid}/cwd").ResolveLinkTarget(true)!.FullName;
-    }
-
-    private static void Env(IDistributedApplicationBuilder builder, string resource, params (string Name, string Value)[] variables)
-    {
-        var project = builder.CreateResourceBuilder((ProjectResource)builder.Resources.Single(r => r.Name == resource));
-        foreach (var (name, value) in variables) project.WithEnvironment(name, value);
     }
 
     /// <summary>The AppHost's worker process, while it lives.</summary>
@@ -94,16 +80,9 @@ public sealed class SyncStackFixture : IAsyncLifetime
     /// <summary>Log text of every worker so far: the AppHost worker's log file and the extra processes' output.</summary>
     public string WorkerLogs()
     {
-        var path = App.GetLogPath(PfaResources.SyncWorker);
-        var text = new StringBuilder(File.Exists(path) ? ReadShared(path) : "");
+        var text = new StringBuilder(App.ConsoleLog(PfaResources.SyncWorker));
         lock (_extraWorkers) foreach (var w in _extraWorkers) text.AppendLine(w.Output);
         return text.ToString();
-    }
-
-    private static string ReadShared(string path)
-    {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        return new StreamReader(stream).ReadToEnd();
     }
 
     /// <summary>An API client signed in as a demo user.</summary>
@@ -169,6 +148,7 @@ public sealed class SyncStackFixture : IAsyncLifetime
         foreach (var w in _extraWorkers) await w.DisposeAsync();
         if (Db is not null) await Db.DisposeAsync();
         if (App is not null) await App.DisposeAsync();
+        PfaApp.DeleteDataDirectory(DataDirectory);
     }
 }
 

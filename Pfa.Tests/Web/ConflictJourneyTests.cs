@@ -124,7 +124,7 @@ public sealed class ConflictJourneyTests(StackFixture stack)
             cmd.CommandText = "SELECT string_agg(format('%s %s %s', direction, status, started_at), ' | ') FROM sync_log WHERE organization_id = $1 AND started_at > now() - interval '5 minutes' AND $2 <> ''";
             var runs = await cmd.ExecuteScalarAsync(Ct);
             foreach (var resource in new[] { PfaResources.SyncWorker, PfaResources.Web, PfaResources.Api })
-                if (File.Exists(stack.App.GetLogPath(resource))) File.Copy(stack.App.GetLogPath(resource), Path.Combine(Shots, $"conflict-failure-{resource}.log"), true);
+                File.WriteAllText(Path.Combine(Shots, $"conflict-failure-{resource}.log"), stack.App.ConsoleLog(resource));
             string types; lock (seen) types = string.Join(",", seen);
             throw new Xunit.Sdk.XunitException($"{e.Message}\nDelta: {delta}\nRuns: {runs}\nNow: {DateTimeOffset.UtcNow:O}\nOn Redis: {types}");
         }
