@@ -19,7 +19,8 @@ public static class Extensions
 
     public static IHostApplicationBuilder AddPfaApiServices(this IHostApplicationBuilder builder, bool migrateOnly)
     {
-        builder.AddNpgsqlDbContext<PfaDbContext>(PfaResources.Database);
+        builder.AddPfaDatabase(PfaResources.Database);
+        // Aspire.StackExchange.Redis: one multiplexer (it keeps retrying when Redis starts later), a health check and tracing.
         builder.AddRedisClient(PfaResources.Redis);
         // Encrypts per-organization PEMS passwords with the key ring the worker shares (data_protection_keys).
         builder.Services.AddPfaDataProtection();

@@ -13,7 +13,8 @@ namespace Microsoft.Extensions.Hosting;
 /// <summary>
 /// What Aspire's ServiceDefaults template gives every service: OpenTelemetry, health checks,
 /// service discovery and resilient HttpClients. Kept to the template's shape so the services run
-/// unchanged under a real Aspire AppHost.
+/// unchanged under a real Aspire AppHost. As in the template, client integrations (PostgreSQL, Redis) are not
+/// here: each service adds Aspire's, which register their own health checks, traces and metrics.
 /// </summary>
 public static class ServiceDefaultsExtensions
 {
@@ -55,6 +56,13 @@ public static class ServiceDefaultsExtensions
                     o.Filter = context => !IsProbe(context.Request.Path))
                 .AddHttpClientInstrumentation());
 
+        builder.AddOpenTelemetryExporters();
+
+        return builder;
+    }
+
+    private static TBuilder AddOpenTelemetryExporters<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
         // The exporter is only added when an OTLP endpoint is configured, as in Aspire's template.
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {

@@ -9,6 +9,6 @@ public static class PfaTelemetry
     public const string Pems = "Pfa.Pems";
     public const string Migrations = "Pfa.Migrations";
 
-    public static readonly string[] ActivitySourceNames = [Api, Sync, WriteBack, Pems, Migrations, "Npgsql"];
-    public static readonly string[] MeterNames = [Api, Sync, WriteBack, Pems, "Npgsql"];
+    public static readonly string[] ActivitySourceNames = [Api, Sync, WriteBack, Pems, Migrations];
+    public static readonly string[] MeterNames = [Api, Sync, WriteBack, Pems];
 }

@@ -14,7 +14,7 @@ public static class SyncWorkerExtensions
     public static IHostApplicationBuilder AddReadSync(this IHostApplicationBuilder builder)
     {
         var config = builder.Configuration;
-        builder.AddNpgsqlDbContext<PfaDbContext>(PfaResources.Database);
+        builder.AddPfaDatabase(PfaResources.Database);
         // Redis is optional: without it events are skipped (the API caches key on mirror_version, so they never go stale).
         if (!string.IsNullOrWhiteSpace(config.GetConnectionString(PfaResources.Redis))) builder.AddRedisClient(PfaResources.Redis);
 

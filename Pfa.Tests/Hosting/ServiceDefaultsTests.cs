@@ -1,23 +1,37 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
-using Pfa.ServiceDefaults;
-using Pfa.Tests.Infrastructure;
+using Npgsql;
+using Npgsql.EntityFrameworkCore.PostgreSQL;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Infrastructure.Internal;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
+using Pfa.Data;
+using Pfa.ServiceDefaults;
+using Pfa.Tests.Infrastructure;
 using StackExchange.Redis;
 
 namespace Pfa.Tests.Hosting;
 
-/// <summary>Our stand-ins for Aspire's client integrations, against the real PostgreSQL and Redis.</summary>
+/// <summary>
+/// What stays ours around Aspire's client integrations: a service wired as the API is (AddServiceDefaults, then
+/// <see cref="PfaDatabase.AddPfaDatabase"/> and Aspire.StackExchange.Redis) reports both stores in <c>/health</c>,
+/// fails clearly without a connection string, keeps probes out of telemetry and traces its database commands.
+/// </summary>
 [Collection(InfrastructureCollection.Name)]
 public sealed class ServiceDefaultsTests(InfrastructureFixture infrastructure)
 {
-    private sealed class ProbeContext(DbContextOptions<ProbeContext> options) : DbContext(options);
+    private const string PostgresCheck = "PostgreSql";
+    private const string RedisCheck = "StackExchange.Redis";
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>Collects every finished span the service's tracer provider records.</summary>
     private sealed class SpanCollector : BaseProcessor<Activity>
@@ -26,62 +40,135 @@ public sealed class ServiceDefaultsTests(InfrastructureFixture infrastructure)
         public override void OnEnd(Activity data) => Spans.Add(data);
     }
 
-    private WebApplication BuildService(string? pfadb, string? cache, SpanCollector? spans = null)
+    private static WebApplication BuildService(string? pfadb, string? cache, SpanCollector? spans = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
         if (spans is not null) builder.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddProcessor(spans));
         builder.Configuration[$"ConnectionStrings:{PfaResources.Database}"] = pfadb;
         builder.Configuration[$"ConnectionStrings:{PfaResources.Redis}"] = cache;
         builder.AddServiceDefaults();
-        builder.AddNpgsqlDbContext<ProbeContext>(PfaResources.Database);
+        builder.AddPfaDatabase(PfaResources.Database);
         builder.AddRedisClient(PfaResources.Redis);
-        return builder.Build();
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+        return app;
+    }
+
+    private static async Task<(HttpStatusCode Status, Dictionary<string, string> Checks)> HealthAsync(WebApplication app)
+    {
+        using var response = await app.GetTestClient().GetAsync(ServiceDefaultsExtensions.HealthEndpointPath, Ct);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
+        var checks = body.RootElement.GetProperty("checks").EnumerateObject()
+            .ToDictionary(c => c.Name, c => c.Value.GetProperty("status").GetString()!);
+        return (response.StatusCode, checks);
     }
 
     [Fact]
-    public async Task Health_checks_pass_when_database_and_cache_are_reachable()
+    public async Task Health_reports_postgres_and_redis_once_each_and_healthy_with_the_real_stores()
     {
         await using var app = BuildService(infrastructure.PostgresConnectionString, infrastructure.RedisConnectionString);
-        var report = await app.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(TestContext.Current.CancellationToken);
-        Assert.Equal(HealthStatus.Healthy, report.Status);
-        Assert.Equal(["ProbeContext", "redis", "self"], report.Entries.Keys.Order());
+        await app.StartAsync(Ct);
 
-        // The pooled context really talks to pfadb.
-        await using var scope = app.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<ProbeContext>();
-        Assert.Equal("pfadb", await db.Database.SqlQueryRaw<string>("SELECT current_database() AS \"Value\"").SingleAsync(TestContext.Current.CancellationToken));
+        var (status, checks) = await HealthAsync(app);
+        Assert.Equal(HttpStatusCode.OK, status);
+        // One check per store: the EF enrichment's DbContext check is off, it would probe the same pool again.
+        Assert.Equal([PostgresCheck, RedisCheck, "self"], checks.Keys.Order(StringComparer.Ordinal));
+        Assert.All(checks.Values, s => Assert.Equal("Healthy", s));
         Assert.True(app.Services.GetRequiredService<IConnectionMultiplexer>().IsConnected);
     }
 
     [Fact]
-    public async Task Database_commands_are_traced_through_the_service_defaults()
+    public async Task The_pooled_context_runs_on_the_one_data_source_with_retries()
     {
-        var spans = new SpanCollector();
-        await using var app = BuildService(infrastructure.PostgresConnectionString, infrastructure.RedisConnectionString, spans);
-        app.Services.GetRequiredService<TracerProvider>(); // started with the host in a real service
+        await using var app = BuildService(infrastructure.PostgresConnectionString, infrastructure.RedisConnectionString);
         await using var scope = app.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<ProbeContext>();
-        await db.Database.ExecuteSqlRawAsync("SELECT 42", TestContext.Current.CancellationToken);
+        var db = scope.ServiceProvider.GetRequiredService<PfaDbContext>();
 
-        Assert.Contains(spans.Spans, s => s.Source.Name == NpgsqlClientExtensions.NpgsqlTelemetryName && s.DisplayName.Contains("pfadb", StringComparison.Ordinal));
+        Assert.Equal("pfadb", await db.Database.SqlQueryRaw<string>("SELECT current_database() AS \"Value\"").SingleAsync(Ct));
+#pragma warning disable EF1001 // the options extension is internal API; it is the only place the data source is visible
+        Assert.Same(app.Services.GetRequiredService<NpgsqlDataSource>(), db.GetService<IDbContextOptions>().FindExtension<NpgsqlOptionsExtension>()!.DataSource);
+#pragma warning restore EF1001
+        // EnableRetryOnFailure, as before the move to Aspire (our explicit transactions run on raw connections, outside EF).
+        Assert.IsType<NpgsqlRetryingExecutionStrategy>(db.Database.CreateExecutionStrategy());
     }
 
-    [Fact]
-    public async Task Health_checks_fail_when_the_cache_password_is_wrong()
+    [Theory]
+    [InlineData(PfaResources.Database)]
+    [InlineData(PfaResources.Redis)]
+    public async Task Health_reports_a_store_with_a_bad_connection_string_unhealthy_and_fast(string broken)
     {
-        var wrong = infrastructure.RedisConnectionString.Split(",password=")[0] + ",password=wrong,connectTimeout=1000";
-        await using var app = BuildService(infrastructure.PostgresConnectionString, wrong);
-        var report = await app.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(TestContext.Current.CancellationToken);
-        Assert.NotEqual(HealthStatus.Healthy, report.Entries["redis"].Status);
-        Assert.Equal(HealthStatus.Healthy, report.Entries["ProbeContext"].Status);
+        var pfadb = new NpgsqlConnectionStringBuilder(infrastructure.PostgresConnectionString);
+        if (broken == PfaResources.Database) pfadb.Password = "wrong-password";
+        var cache = ConfigurationOptions.Parse(infrastructure.RedisConnectionString);
+        if (broken == PfaResources.Redis) cache.Password = "wrong-password";
+
+        var clock = Stopwatch.StartNew();
+        await using var app = BuildService(pfadb.ConnectionString, cache.ToString(includePassword: true));
+        await app.StartAsync(Ct);
+        var (status, checks) = await HealthAsync(app);
+        clock.Stop();
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        var (bad, good) = broken == PfaResources.Database ? (PostgresCheck, RedisCheck) : (RedisCheck, PostgresCheck);
+        Assert.Equal("Unhealthy", checks[bad]);
+        Assert.Equal("Healthy", checks[good]);
+        // A probe must answer well within the AppHost's and Container Apps' probe timeouts.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"start and /health took {clock.Elapsed}");
     }
 
     [Fact]
-    public async Task A_missing_connection_string_names_the_setting()
+    public async Task A_missing_database_connection_string_names_the_setting()
     {
         await using var app = BuildService(null, infrastructure.RedisConnectionString);
         await using var scope = app.Services.CreateAsyncScope();
-        var error = Assert.Throws<InvalidOperationException>(() => scope.ServiceProvider.GetRequiredService<ProbeContext>());
+        var error = Assert.Throws<InvalidOperationException>(() => scope.ServiceProvider.GetRequiredService<PfaDbContext>());
         Assert.Contains("ConnectionStrings:pfadb", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_missing_cache_connection_string_names_the_setting()
+    {
+        await using var app = BuildService(infrastructure.PostgresConnectionString, null);
+        var error = Assert.Throws<InvalidOperationException>(() => app.Services.GetRequiredService<IConnectionMultiplexer>());
+        Assert.Contains("ConnectionStrings:cache", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Probes_leave_no_trace_spans()
+    {
+        var spans = new SpanCollector();
+        await using var app = BuildService(infrastructure.PostgresConnectionString, infrastructure.RedisConnectionString, spans);
+        await app.StartAsync(Ct);
+        var client = app.GetTestClient();
+        for (var i = 0; i < 3; i++)
+        {
+            (await client.GetAsync(ServiceDefaultsExtensions.HealthEndpointPath, Ct)).EnsureSuccessStatusCode();
+            (await client.GetAsync(ServiceDefaultsExtensions.AlivenessEndpointPath, Ct)).EnsureSuccessStatusCode();
+        }
+        // Redis spans are built from the profiler in the background; flushing the provider forces them out.
+        app.Services.GetRequiredService<TracerProvider>().ForceFlush();
+
+        Assert.Empty(spans.Spans.Select(s => $"{s.Source.Name}: {s.DisplayName}"));
+    }
+
+    [Fact]
+    public async Task Database_commands_are_traced()
+    {
+        var spans = new SpanCollector();
+        await using var app = BuildService(infrastructure.PostgresConnectionString, infrastructure.RedisConnectionString, spans);
+        await app.StartAsync(Ct);
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<PfaDbContext>().Database.ExecuteSqlRawAsync("SELECT 42", Ct);
+        }
+        await using (var raw = app.Services.GetRequiredService<NpgsqlDataSource>().CreateCommand("SELECT 43"))
+        {
+            await raw.ExecuteScalarAsync(Ct);
+        }
+
+        var npgsql = spans.Spans.Where(s => s.Source.Name == "Npgsql").ToList();
+        Assert.Contains(npgsql, s => (s.GetTagItem("db.query.text") ?? s.GetTagItem("db.statement")) as string == "SELECT 42");
+        Assert.Contains(npgsql, s => (s.GetTagItem("db.query.text") ?? s.GetTagItem("db.statement")) as string == "SELECT 43");
     }
 }
