@@ -10,12 +10,19 @@ var builder = DistributedApplication.CreateBuilder(args);
 var postgres = builder.AddPostgres(PfaResources.Postgres, port: builder.HostPort(PfaResources.Postgres, 54320))
     .WithDataVolume()
     .WithPgAdmin(admin => admin.WithHostPort(builder.HostPort(PfaResources.PgAdmin, 5350)).RunAsLocalProcess(), containerName: PfaResources.PgAdmin)
-    .RunAsLocalProcess();
+    .RunAsLocalProcess()
+    .PublishAsAzurePostgresFlexibleServer("pg_trgm"); // the migrations create pg_trgm (trigram search); Azure must allow-list it
 var pfadb = postgres.AddDatabase(PfaResources.Database);
+if (builder.Configuration[ExistingPostgres.SettingKey] == "true")
+{
+    // Deploy against an existing PostgreSQL (docs/deploy.md): azd asks for the pfadb connection string instead.
+    pfadb.PublishAsConnectionString();
+}
 
 var cache = builder.AddRedis(PfaResources.Redis, port: builder.HostPort(PfaResources.Redis, 63790))
     .WithDataVolume()
-    .RunAsLocalProcess();
+    .RunAsLocalProcess()
+    .PublishAsAzureRedis();
 
 // Stands in for PEMS (HxGN EAM), speaking its wire format.
 var pems = builder.AddProject<Projects.Pfa_PemsSimulator>(PfaResources.PemsSimulator)

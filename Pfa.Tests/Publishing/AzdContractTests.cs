@@ -1,15 +1,30 @@
+using System.Text.Json.Nodes;
+using System.Xml.Linq;
+
 namespace Pfa.Tests.Publishing;
 
 /// <summary>How azd finds and treats the AppHost (aspire-contract.md §2.7-2.8).</summary>
 public sealed class AzdContractTests
 {
     [Fact]
-    public async Task Msbuild_reports_IsAspireHost_true_as_azd_reads_it()
+    public async Task Msbuild_reports_the_AppHost_as_azd_reads_it()
     {
-        var result = await ProcessResult.RunAsync("dotnet", ["msbuild", "Pfa.AppHost/Pfa.AppHost.csproj", "--getProperty:IsAspireHost"],
+        // azd's own query (dotnet.go IsAspireHostProject): IsAspireHost=true or an "Aspire" project capability.
+        var result = await ProcessResult.RunAsync("dotnet",
+            ["msbuild", "Pfa.AppHost/Pfa.AppHost.csproj", "--ignore:.sln", "--getProperty:IsAspireHost", "--getItem:ProjectCapability"],
             PublishingEnvironment.RepositoryRoot, timeout: TimeSpan.FromMinutes(2));
         Assert.True(result.ExitCode == 0, result.Output);
-        Assert.Equal("true", result.StdOut.Trim());
+        var json = JsonNode.Parse(result.StdOut)!;
+        Assert.Equal("true", (string?)json["Properties"]!["IsAspireHost"]);
+        Assert.Contains(json["Items"]!["ProjectCapability"]!.AsArray(), c => (string?)c!["Identity"] == "Aspire");
+    }
+
+    [Fact]
+    public void AppHost_is_on_the_real_Aspire_SDK()
+    {
+        var project = XDocument.Load(Path.Combine(PublishingEnvironment.AppHostDirectory, "Pfa.AppHost.csproj"));
+        Assert.StartsWith("Aspire.AppHost.Sdk/", (string?)project.Root!.Attribute("Sdk"));
+        Assert.Contains(project.Descendants("PackageReference"), p => (string?)p.Attribute("Include") == "Aspire.Hosting.AppHost");
     }
 
     [Fact]

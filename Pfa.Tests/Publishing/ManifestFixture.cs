@@ -3,9 +3,9 @@ using System.Text.Json.Nodes;
 namespace Pfa.Tests.Publishing;
 
 /// <summary>
-/// Runs the AppHost entry point in publish mode once, exactly as azd does (cwd = AppHost directory,
-/// <c>--publisher manifest --output-path &lt;tmp&gt;/apphost-manifest.json</c>), with sentinel secrets in its
-/// configuration so the tests can prove no secret value reaches the manifest.
+/// Runs the AppHost in publish mode once, the way azd does (<c>dotnet run --project Pfa.AppHost.csproj --publisher manifest
+/// --output-path &lt;tmp&gt;/apphost-manifest.json</c>, cwd = AppHost directory, azd's environment variables), with sentinel
+/// secrets in its configuration so the tests can prove no secret value reaches the manifest or any file it names.
 /// </summary>
 public sealed class ManifestFixture : IAsyncLifetime
 {
@@ -15,31 +15,21 @@ public sealed class ManifestFixture : IAsyncLifetime
         ["Parameters__pg-password"] = "SentinelPgPassword-7Qx2",
         ["Parameters__cache-password"] = "SentinelCachePassword9Zk4",
         ["Parameters__pems-password"] = "SentinelPemsPassword-3Lm8",
+        ["Parameters__jwt-key"] = "SentinelJwtKey5Rt1SentinelJwtKey5Rt1SentinelJwtKey5Rt1SentinelJwt",
     };
 
-    public string OutputDirectory { get; } = Path.Combine(Path.GetTempPath(), "pfa-manifest-" + Guid.NewGuid().ToString("N")[..8]);
-    public string ManifestPath => Path.Combine(OutputDirectory, "apphost-manifest.json");
-    public string DataDirectory => Path.Combine(OutputDirectory, "data");
-    public ProcessResult Result { get; private set; } = null!;
-    public JsonObject Manifest { get; private set; } = null!;
+    public PublishRun Run { get; private set; } = null!;
+    public string OutputDirectory => Run.OutputDirectory;
+    public string ManifestPath => Run.ManifestPath;
+    public ProcessResult Result => Run.Result;
+    public JsonObject Manifest => Run.Manifest ?? throw new Xunit.Sdk.XunitException($"No manifest was written.\n{Run.Result.Output}");
     public JsonObject Resources => Manifest["resources"]!.AsObject();
 
-    public async ValueTask InitializeAsync()
-    {
-        Assert.True(File.Exists(PublishingEnvironment.AppHostDll), $"AppHost build output not found: {PublishingEnvironment.AppHostDll}");
-        var environment = new Dictionary<string, string>(SentinelSecrets) { ["DOTNET_ENVIRONMENT"] = "Production" };
-        Result = await ProcessResult.RunAsync("dotnet",
-            [PublishingEnvironment.AppHostDll, "--publisher", "manifest", "--output-path", ManifestPath, "--data-dir", DataDirectory],
-            PublishingEnvironment.AppHostDirectory, environment, TimeSpan.FromMinutes(1));
-        if (Result.ExitCode == 0 && File.Exists(ManifestPath))
-        {
-            Manifest = JsonNode.Parse(await File.ReadAllTextAsync(ManifestPath))!.AsObject();
-        }
-    }
+    public async ValueTask InitializeAsync() => Run = await PublishRun.StartAsync(SentinelSecrets);
 
     public ValueTask DisposeAsync()
     {
-        try { Directory.Delete(OutputDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        Run.Dispose();
         return ValueTask.CompletedTask;
     }
 

@@ -62,13 +62,29 @@ internal static partial class ManifestRules
                 return module is not null && BicepOutput().Matches(module).Any(m => m.Groups["name"].Value == path[1]) ? null : $"module declares no output '{path[1]}'";
             case "secrets" when type is "azure.bicep.v0" or "azure.bicep.v1":
                 if (path.Length != 2) return "expected secrets.<name>";
-                // A Key Vault resource: some module of the manifest must write that secret into the vault it names.
-                var written = resources.Select(r => ReadModule(r.Value!.AsObject(), manifestDirectory)).Any(m => m is not null && m.Contains($"name: '{path[1]}'", StringComparison.Ordinal));
-                return written ? null : $"no module writes secret '{path[1]}'";
+                // A Key Vault resource: some module given this vault (keyVaultName = {vault.outputs.name}) must write that secret.
+                var written = resources.Any(r => (string?)r.Value!["params"]?["keyVaultName"] == $"{{{name}.outputs.name}}"
+                    && WritesSecret(r.Value.AsObject(), path[1], manifestDirectory));
+                return written ? null : $"no module given this vault writes secret '{path[1]}'";
             default:
                 return $"unsupported property '{string.Join('.', path)}' for {type}";
         }
     }
+
+    /// <summary>A literal <c>name: 'secret'</c>, or a loop <c>name: 'prefix${item}'</c> over a comma-separated parameter holding the rest.</summary>
+    private static bool WritesSecret(JsonObject resource, string secret, string manifestDirectory)
+    {
+        var module = ReadModule(resource, manifestDirectory);
+        if (module is null) return false;
+        if (module.Contains($"name: '{secret}'", StringComparison.Ordinal)) return true;
+        var items = (resource["params"] as JsonObject ?? []).Select(p => p.Value is JsonValue v && v.TryGetValue<string>(out var s) ? s : "")
+            .SelectMany(s => s.Split(',')).ToHashSet(StringComparer.Ordinal);
+        return LoopName().Matches(module).Any(m => secret.StartsWith(m.Groups["prefix"].Value, StringComparison.Ordinal)
+            && items.Contains(secret[m.Groups["prefix"].Value.Length..]));
+    }
+
+    [GeneratedRegex(@"name: '(?<prefix>[A-Za-z0-9-]+)\$\{[A-Za-z_][A-Za-z0-9_]*\}'")]
+    private static partial Regex LoopName();
 
     private static string? ReadModule(JsonObject resource, string manifestDirectory) =>
         (string?)resource["path"] is { } path && path.EndsWith(".bicep", StringComparison.Ordinal) && File.Exists(Path.Combine(manifestDirectory, path))

@@ -14,10 +14,10 @@ public sealed class ManifestTests(ManifestFixture fixture)
     {
         Assert.True(fixture.Result.ExitCode == 0, $"exit code {fixture.Result.ExitCode}\n{fixture.Result.Output}");
         Assert.True(File.Exists(fixture.ManifestPath), fixture.Result.Output);
+        Assert.Contains("Published manifest to", fixture.Result.Output, StringComparison.Ordinal); // Aspire's own publisher
         // Run mode would create its data directory and start servers; publish mode must not touch it.
-        Assert.False(Directory.Exists(fixture.DataDirectory), "publish mode created the run-mode data directory");
-        Assert.DoesNotContain("Starting", fixture.Result.Output, StringComparison.OrdinalIgnoreCase);
-        Assert.True(fixture.Result.Elapsed < TimeSpan.FromSeconds(20), $"publishing took {fixture.Result.Elapsed}");
+        Assert.False(Directory.Exists(fixture.Run.DataDirectory), "publish mode created the run-mode data directory");
+        Assert.True(fixture.Result.Elapsed < TimeSpan.FromSeconds(30), $"publishing took {fixture.Result.Elapsed}");
     }
 
     [Fact]
@@ -55,10 +55,11 @@ public sealed class ManifestTests(ManifestFixture fixture)
     [Fact]
     public void No_secret_value_appears_in_clear()
     {
-        var published = Directory.EnumerateFiles(fixture.OutputDirectory).Select(File.ReadAllText);
+        var published = fixture.Run.PublishedFiles().Select(File.ReadAllText).Append(fixture.Result.Output).ToList();
+        Assert.True(published.Count >= 4, "expected the manifest and its three Bicep modules");
         Assert.Empty(ManifestRules.SecretsInClear(fixture.Resources, ManifestFixture.SentinelSecrets.Values, published));
 
-        foreach (var name in new[] { PfaResources.PostgresPassword, PfaResources.PemsPassword })
+        foreach (var name in new[] { PfaResources.PostgresPassword, PfaResources.PemsPassword, PfaResources.JwtKey })
         {
             var input = fixture.Resource(name)["inputs"]!["value"]!;
             Assert.True((bool?)input["secret"], $"{name} must be a secret input");
@@ -101,8 +102,18 @@ public sealed class ManifestTests(ManifestFixture fixture)
         Assert.Equal("{api.bindings.http.targetPort}", (string?)api["HTTP_PORTS"]);
         Assert.Equal("{pfadb.connectionString}", (string?)api["ConnectionStrings__pfadb"]);
         Assert.Equal("{cache.connectionString}", (string?)api["ConnectionStrings__cache"]);
+        Assert.Equal("{jwt-key.value}", (string?)api["Jwt__Key"]);
+        Assert.Equal("true", (string?)api["Database__MigrateOnStartup"]);
+        // Connection properties are the managed services', as Aspire's Azure integrations give them.
         Assert.Equal("pfadb", (string?)api["PFADB_DATABASENAME"]);
+        Assert.Equal("{pg.outputs.hostName}", (string?)api["PFADB_HOST"]);
+        Assert.Equal("5432", (string?)api["PFADB_PORT"]);
+        Assert.Equal("{pg-username.value}", (string?)api["PFADB_USERNAME"]);
         Assert.Equal("{pg-password.value}", (string?)api["PFADB_PASSWORD"]);
+        Assert.Equal("{cache.outputs.hostName}", (string?)api["CACHE_HOST"]);
+        Assert.Equal("6380", (string?)api["CACHE_PORT"]);
+        Assert.Null(api["CACHE_PASSWORD"]); // the access key lives in the Key Vault only
+        Assert.DoesNotContain(ManifestRules.Strings(fixture.Manifest), v => v.Contains(".bindings.tcp.", StringComparison.Ordinal));
 
         var web = fixture.Resource(PfaResources.Web)["env"]!.AsObject();
         Assert.Equal("{api.bindings.http.url}", (string?)web["services__api__http__0"]);
@@ -131,29 +142,51 @@ public sealed class ManifestTests(ManifestFixture fixture)
     }
 
     [Fact]
-    public void PostgreSQL_and_Redis_are_managed_Azure_services_from_bicep_modules()
+    public void PostgreSQL_and_Redis_are_managed_Azure_services_from_committed_bicep_modules()
     {
         var pg = fixture.Resource(PfaResources.Postgres);
         Assert.Equal("azure.bicep.v0", (string?)pg["type"]);
-        Assert.Equal("pg.module.bicep", (string?)pg["path"]);
+        Assert.EndsWith("Pfa.AppHost/infra/postgres-flexible-server.module.bicep", (string?)pg["path"]);
+        Assert.Equal("{pg-username.value}", (string?)pg["params"]!["administratorLogin"]);
         Assert.Equal("{pg-password.value}", (string?)pg["params"]!["administratorLoginPassword"]);
+        Assert.Equal("{pg-kv.outputs.name}", (string?)pg["params"]!["keyVaultName"]);
+        Assert.Equal("pfadb", (string?)pg["params"]!["databases"]); // azd creates no databases: the module does
+        // The migrations create pg_trgm: Azure must allow-list it or the API's first migration fails.
+        Assert.Equal("PG_TRGM", (string?)pg["params"]!["extensions"]);
         Assert.Equal("{pg-kv.secrets.connectionstrings--pg}", (string?)pg["connectionString"]);
+        Assert.Null(pg["image"]);
 
         var db = fixture.Resource(PfaResources.Database);
         Assert.Equal("value.v0", (string?)db["type"]);
         Assert.Equal("{pg-kv.secrets.connectionstrings--pfadb}", (string?)db["connectionString"]);
-        // azd creates no databases: the module does.
-        var pgModule = File.ReadAllText(Path.Combine(fixture.OutputDirectory, "pg.module.bicep"));
-        Assert.Contains("'Microsoft.DBforPostgreSQL/flexibleServers/databases@", pgModule);
-        // The migrations create pg_trgm: Azure must allow-list it or the API's migration fails on first start.
-        Assert.Matches(@"name: 'azure.extensions'\s+parent: server\s+properties: \{\s+value: 'PG_TRGM'", pgModule);
 
         var cache = fixture.Resource(PfaResources.Redis);
         Assert.Equal("azure.bicep.v0", (string?)cache["type"]);
+        Assert.EndsWith("Pfa.AppHost/infra/redis-cache.module.bicep", (string?)cache["path"]);
+        Assert.Equal("{cache-kv.outputs.name}", (string?)cache["params"]!["keyVaultName"]);
         Assert.Equal("{cache-kv.secrets.connectionstrings--cache}", (string?)cache["connectionString"]);
-        Assert.Contains("'Microsoft.Cache/redis@", File.ReadAllText(Path.Combine(fixture.OutputDirectory, "cache.module.bicep")));
-        // Azure Cache for Redis has its own access keys: no generated password is published for it.
+        // Azure Cache for Redis has its own access keys: no generated password, no TLS-conditional fragment.
         Assert.Null(fixture.Resources[PfaResources.RedisPassword]);
+        Assert.DoesNotContain(fixture.Resources, r => r.Key.StartsWith("cond-", StringComparison.Ordinal));
+
+        foreach (var vault in new[] { "pg-kv", "cache-kv" })
+        {
+            var kv = fixture.Resource(vault);
+            Assert.Equal("azure.bicep.v0", (string?)kv["type"]);
+            Assert.EndsWith("Pfa.AppHost/infra/key-vault.module.bicep", (string?)kv["path"]);
+            Assert.Equal($"{{{vault}.outputs.vaultUri}}", (string?)kv["connectionString"]);
+            // Empty: azd fills in the container apps' identity, which may then read the secrets.
+            Assert.Equal("", (string?)kv["params"]!["principalId"]);
+            Assert.Equal("", (string?)kv["params"]!["principalType"]);
+        }
+    }
+
+    [Fact]
+    public void Volumes_and_container_forms_of_the_data_stores_are_not_published()
+    {
+        Assert.DoesNotContain(fixture.Resources, r => r.Value!["volumes"] is not null);
+        Assert.Equal(["api", "syncworker", "web"], fixture.Resources.Where(r => (string?)r.Value!["type"] == "project.v0").Select(r => r.Key).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain(fixture.Resources, r => (string?)r.Value!["type"] is "container.v0" or "container.v1" or "executable.v0");
     }
 
     [Fact]

@@ -13,7 +13,7 @@ internal static class PublishingEnvironment
     public static string BuildConfiguration { get; } =
         typeof(PublishingEnvironment).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
 
-    /// <summary>The AppHost's own build output (built with this test project, which references it).</summary>
+    /// <summary>The AppHost's own build output (built with this test project, which references it; Aspire.AppHost.Sdk keeps the usual layout).</summary>
     public static string AppHostDll => Path.Combine(AppHostDirectory, "bin", BuildConfiguration, "net10.0", "Pfa.AppHost.dll");
 
     public static string BicepPath => typeof(PublishingEnvironment).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
