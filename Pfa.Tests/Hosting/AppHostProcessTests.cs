@@ -4,8 +4,12 @@ using Pfa.Tests.Infrastructure;
 namespace Pfa.Tests.Hosting;
 
 /// <summary>The AppHost as a developer runs it (<c>dotnet Pfa.AppHost.dll</c>): up on its README ports, and Ctrl+C leaves nothing behind.</summary>
+[Collection(Name)]
 public sealed class AppHostProcessTests
 {
+    /// <summary>Alone, after the parallel collections: it runs on the README's fixed ports.</summary>
+    public const string Name = "apphost-process";
+
     private const int SIGINT = 2;
 
     [Fact]
@@ -66,7 +70,11 @@ public sealed class AppHostProcessTests
             {
                 var command = string.Join(' ', ProcessInspector.CommandLine(pid));
                 var environ = File.ReadAllText($"/proc/{pid}/environ");
-                if (environ.Contains(marker, StringComparison.Ordinal) || command.Contains(data, StringComparison.Ordinal)) found.Add((pid, command));
+                var cwd = new DirectoryInfo($"/proc/{pid}/cwd").ResolveLinkTarget(false)?.FullName ?? "";
+                if (environ.Contains(marker, StringComparison.Ordinal) || command.Contains(data, StringComparison.Ordinal) || cwd.StartsWith(data, StringComparison.Ordinal))
+                {
+                    found.Add((pid, command));
+                }
             }
             catch (IOException) { }
             catch (UnauthorizedAccessException) { }
@@ -84,3 +92,6 @@ public sealed class AppHostProcessTests
         }
     }
 }
+
+[CollectionDefinition(AppHostProcessTests.Name, DisableParallelization = true)]
+public sealed class AppHostProcessCollection;
