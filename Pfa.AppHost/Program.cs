@@ -45,10 +45,13 @@ var api = builder.AddProject<Projects.Pfa_Api>(PfaResources.Api)
 var syncworker = builder.AddProject<Projects.Pfa_SyncWorker>(PfaResources.SyncWorker)
     .WithReference(pfadb).WaitFor(pfadb)
     .WithReference(cache).WaitFor(cache) // "organization synced" events for the API and UI
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithSyncNowCommand(pfadb);
 if (builder.ExecutionContext.IsRunMode)
 {
     syncworker.WithReference(pems).WaitFor(pems);
+    // Developer commands in the dashboard (Hosting/DeveloperCommands.cs); Development only.
+    api.WithResetDemoDataCommand(pfadb, syncworker, pems);
 }
 else
 {

@@ -14,6 +14,7 @@ using Pfa.Data.Queries;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Pfa.AppHost.Hosting;
 using Pfa.ServiceDefaults;
 
 namespace Pfa.Benchmarks;
@@ -27,27 +28,27 @@ public static class BenchmarkHarness
     /// <summary>The category the overlay-filter workload asks for; a third of the preloaded drafts set it.</summary>
     public const string OverlayCategory = "04004";
 
-    /// <summary>Only pg, pfadb and cache of the AppHost's model, as local processes in a throw-away data directory.</summary>
-    private static async Task<DistributedApplication> StartDataStoresAsync(CancellationToken ct)
-    {
-        var data = Path.Combine(Path.GetTempPath(), "pfa-bench-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(data);
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Pfa_AppHost>(
-            [$"--AppHost:DataDirectory={data}", "--AppHost:DataStores=LocalProcesses", "--AppHost:FastUnsafeStorage=true"], ct);
-        string[] keep = [PfaResources.Postgres, PfaResources.Database, PfaResources.Redis];
-        foreach (var r in builder.Resources.Where(r => r is not ParameterResource && !keep.Contains(r.Name)).ToList()) builder.Resources.Remove(r);
-        var app = await builder.BuildAsync(ct);
-        await app.StartAsync(ct);
-        await app.ResourceNotifications.WaitForResourceHealthyAsync(PfaResources.Database, ct);
-        await app.ResourceNotifications.WaitForResourceHealthyAsync(PfaResources.Redis, ct);
-        return app;
-    }
-
     public static async Task<BenchmarkReport> RunAsync(BenchmarkOptions options, Action<string> log, CancellationToken ct)
     {
         var started = DateTimeOffset.UtcNow;
         log("Starting PostgreSQL and Redis from the AppHost model…");
-        await using var infra = await StartDataStoresAsync(ct);
+        var dataDirectory = Path.Combine(Path.GetTempPath(), $"pfa-bench-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dataDirectory); // not CreateTempSubdirectory: its 0700 would keep the postgres user out
+        try
+        {
+            return await RunAsync(options, dataDirectory, started, log, ct);
+        }
+        finally
+        {
+            try { Directory.Delete(dataDirectory, recursive: true); }
+            catch (IOException) { } // DCP may still be stopping the servers; the temp directory is cleaned eventually
+            catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    private static async Task<BenchmarkReport> RunAsync(BenchmarkOptions options, string dataDirectory, DateTimeOffset started, Action<string> log, CancellationToken ct)
+    {
+        await using var infra = await StartDataStoresAsync(dataDirectory, ct);
         var pg = (await infra.GetConnectionStringAsync(PfaResources.Database, ct))!;
         var redis = (await infra.GetConnectionStringAsync(PfaResources.Redis, ct))!;
 
@@ -95,6 +96,42 @@ public static class BenchmarkHarness
         report.Metrics.Add(new Metric("peak memory of the benchmark process (API in-process + harness)", "MiB",
             Value: Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024), Note: "peak working set; the API is hosted in this process"));
         return report;
+    }
+
+    /// <summary>
+    /// The real AppHost through Aspire.Hosting.Testing with only the data stores left in its model (and the parameters, which
+    /// cost nothing): local processes under DCP here, in a throw-away data directory without fsync.
+    /// </summary>
+    private static async Task<DistributedApplication> StartDataStoresAsync(string dataDirectory, CancellationToken ct)
+    {
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Pfa_AppHost>(
+            [$"--{LocalDataStores.DataDirectoryKey}={dataDirectory}", $"--{LocalDataStores.FastUnsafeStorageKey}=true",
+             // The servers' consoles (PostgreSQL logs everything to stderr, which reads as errors) would interleave with the measurements.
+             "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Pfa.AppHost.Resources=None"], ct);
+        string[] keep = [PfaResources.Postgres, PfaResources.Database, PfaResources.Redis];
+        foreach (var resource in builder.Resources.Where(r => r is not ParameterResource && !keep.Contains(r.Name)).ToList())
+            builder.Resources.Remove(resource);
+
+        var app = await builder.BuildAsync(ct);
+        try
+        {
+            await app.StartAsync(ct);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromMinutes(3));
+            await app.ResourceNotifications.WaitForResourceHealthyAsync(PfaResources.Database, timeout.Token);
+            await app.ResourceNotifications.WaitForResourceHealthyAsync(PfaResources.Redis, timeout.Token);
+            return app;
+        }
+        catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
+        {
+            await app.DisposeAsync();
+            throw new TimeoutException("PostgreSQL or Redis did not become healthy within 3 minutes; `dotnet run --project Pfa.AppHost` shows their consoles.", e);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
     }
 
     private sealed class Run(BenchmarkOptions options, WebApplicationFactory<ApiMarker> api, NpgsqlDataSource db, DataSet data,
