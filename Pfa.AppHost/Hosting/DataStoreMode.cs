@@ -82,6 +82,23 @@ public static class LocalDataStores
         }
     }
 
+    /// <summary>
+    /// Runs a stand-in's setup step; a failure goes to the resource's own console (what the dashboard shows beside it)
+    /// before it fails the start, so the reason and the fix are where the developer looks.
+    /// </summary>
+    internal static async Task ReportFailureAsync(Microsoft.Extensions.Logging.ILogger logger, Func<Task> setup)
+    {
+        try
+        {
+            await setup().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Microsoft.Extensions.Logging.LoggerExtensions.LogError(logger, "{Message}", e.Message);
+            throw;
+        }
+    }
+
     internal static string? FindOnPath(string program) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin").Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Select(dir => Path.Combine(dir, program)).FirstOrDefault(File.Exists);

@@ -1,5 +1,6 @@
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Pfa.AppHost.Hosting;
@@ -14,10 +15,12 @@ internal static class DatabaseStates
 {
     public static void FollowServer(IDistributedApplicationBuilder app, LocalPostgresServerResource local)
     {
-        app.Eventing.Subscribe<AfterResourcesCreatedEvent>((e, ct) =>
+        // From before start, not after the resources are created: a dependent blocked in WaitFor would hold creation up forever.
+        app.Eventing.Subscribe<BeforeStartEvent>((e, startToken) =>
         {
             var notifications = e.Services.GetRequiredService<ResourceNotificationService>();
             var loggers = e.Services.GetRequiredService<ResourceLoggerService>();
+            var ct = e.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
             _ = Task.Run(async () =>
             {
                 try

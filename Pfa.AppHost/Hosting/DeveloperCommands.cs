@@ -67,6 +67,7 @@ public static class DeveloperCommands
         }, new CommandOptions
         {
             Description = "Request a sync of every active, sync-enabled organization now, as the API's sync trigger does.",
+            ConfirmationMessage = "Sync every active, sync-enabled organization with PEMS now? Large organizations take PEMS a while to serve.",
             IconName = "ArrowSync",
             IsHighlighted = true,
             // Only a running, healthy worker picks the request up; otherwise the click would look like it did nothing.

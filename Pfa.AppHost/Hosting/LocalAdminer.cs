@@ -50,7 +50,7 @@ public static class LocalAdminerExtensions
                     Endpoint = url.Endpoint,
                 });
             })
-            .OnBeforeResourceStarted((_, _, _) =>
+            .OnBeforeResourceStarted((_, e, _) => LocalDataStores.ReportFailureAsync(e.Services.GetRequiredService<ResourceLoggerService>().GetLogger(local), () =>
             {
                 var missing = new List<string>();
                 if (LocalDataStores.FindOnPath("php") is null) missing.Add("php-cli");
@@ -62,7 +62,7 @@ public static class LocalAdminerExtensions
                 }
                 Directory.CreateDirectory(local.WorkingDirectory);
                 return Task.CompletedTask;
-            });
+            }));
 
         LocalProcessSwap.ReplaceAtStart(app, admin, local);
         return builder;

@@ -81,8 +81,11 @@ public static class LocalPostgresExtensions
             .OnBeforeResourceStarted(async (_, e, ct) =>
             {
                 var logger = e.Services.GetRequiredService<ResourceLoggerService>().GetLogger(local);
-                binaries = FindServerBinaries(app);
-                await PrepareClusterAsync(local, binaries, fast, logger, ct).ConfigureAwait(false);
+                await LocalDataStores.ReportFailureAsync(logger, async () =>
+                {
+                    binaries = FindServerBinaries(app);
+                    await PrepareClusterAsync(local, binaries, fast, logger, ct).ConfigureAwait(false);
+                }).ConfigureAwait(false);
             })
             .OnResourceReady(async (_, e, ct) =>
             {
@@ -110,7 +113,12 @@ public static class LocalPostgresExtensions
     /// <summary>Newest <c>/usr/lib/postgresql/&lt;version&gt;/bin</c>, or <c>AppHost:PostgresBinDirectory</c>.</summary>
     private static string FindServerBinaries(IDistributedApplicationBuilder app)
     {
-        if (app.Configuration["AppHost:PostgresBinDirectory"] is { Length: > 0 } configured) return configured;
+        if (app.Configuration["AppHost:PostgresBinDirectory"] is { Length: > 0 } configured)
+        {
+            return File.Exists(Path.Combine(configured, "postgres")) ? configured : throw new DistributedApplicationException(
+                $"PostgreSQL server binaries were not found in {configured} (AppHost:PostgresBinDirectory): it has no 'postgres' program. " +
+                $"Install them ({LocalDataStores.InstallHint("postgresql")}) and point the setting at /usr/lib/postgresql/<version>/bin, or remove it.");
+        }
         var found = Directory.Exists("/usr/lib/postgresql")
             ? Directory.GetDirectories("/usr/lib/postgresql")
                 .Select(d => Path.Combine(d, "bin"))

@@ -50,14 +50,15 @@ public static class LocalRedisExtensions
                 context.Args.Add(redis.PrimaryEndpoint.Property(EndpointProperty.TargetPort));
             })
             .OnConnectionStringAvailable(async (_, _, ct) => connectionString = await local.ConnectionStringExpression.GetValueAsync(ct).ConfigureAwait(false))
-            .OnBeforeResourceStarted(async (_, _, ct) =>
-            {
-                if (LocalDataStores.FindOnPath("redis-server") is null)
+            .OnBeforeResourceStarted((_, e, ct) => LocalDataStores.ReportFailureAsync(
+                e.Services.GetRequiredService<ResourceLoggerService>().GetLogger(local), async () =>
                 {
-                    throw new DistributedApplicationException($"redis-server was not found on PATH. Install it ({LocalDataStores.InstallHint("redis-server")}) or run with containers (AppHost:DataStores=Containers).");
-                }
-                await WriteConfigAsync(local, fast, ct).ConfigureAwait(false);
-            });
+                    if (LocalDataStores.FindOnPath("redis-server") is null)
+                    {
+                        throw new DistributedApplicationException($"redis-server was not found on PATH. Install it ({LocalDataStores.InstallHint("redis-server")}) or run with containers (AppHost:DataStores=Containers).");
+                    }
+                    await WriteConfigAsync(local, fast, ct).ConfigureAwait(false);
+                }));
 
         LocalProcessSwap.ReplaceAtStart(app, redis, local);
         return builder;

@@ -25,10 +25,19 @@ public sealed class AppHostLifecycleTests
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
             timeout.CancelAfter(TimeSpan.FromMinutes(2));
 
-            var server = await app.ResourceNotifications.WaitForResourceAsync(PfaResources.Postgres, e => IsFailed(e.Snapshot), timeout.Token);
-            var database = await app.ResourceNotifications.WaitForResourceAsync(PfaResources.Database, e => IsFailed(e.Snapshot), timeout.Token);
-            // The API does not wait forever: it fails because what it waits for failed.
-            var api = await app.ResourceNotifications.WaitForResourceAsync(PfaResources.Api, e => IsFailed(e.Snapshot), timeout.Token);
+            ResourceEvent server, database, api;
+            try
+            {
+                server = await app.ResourceNotifications.WaitForResourceAsync(PfaResources.Postgres, e => IsFailed(e.Snapshot), timeout.Token);
+                database = await app.ResourceNotifications.WaitForResourceAsync(PfaResources.Database, e => IsFailed(e.Snapshot), timeout.Token);
+                // The API does not wait forever: it fails because what it waits for failed.
+                api = await app.ResourceNotifications.WaitForResourceAsync(PfaResources.Api, e => IsFailed(e.Snapshot), timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Assert.Fail("Gave up waiting for the failure to reach the dependents:\n" + app.Describe());
+                throw;
+            }
             Assert.NotNull(server.Snapshot.State);
             Assert.NotNull(database.Snapshot.State);
             Assert.NotNull(api.Snapshot.State);

@@ -102,6 +102,9 @@ public static class PfaApp
         && e.Snapshot.Properties.FirstOrDefault(p => p.Name.EndsWith(".pid", StringComparison.Ordinal))?.Value is { } pid
         && int.TryParse(pid.ToString(), out var value) && ProcessInspector.IsAlive(value) ? ProcessInspector.ServiceProcess(value) : null;
 
+    /// <summary>Every resource's state, health and last console lines: for failure messages.</summary>
+    public static string Describe(this DistributedApplication app) => Observer(app).Describe();
+
     /// <summary>The console output of a resource so far (what the dashboard's console page shows).</summary>
     public static string ConsoleLog(this DistributedApplication app, string resource) => Observer(app).Console(resource);
 
