@@ -51,7 +51,7 @@ if (builder.ExecutionContext.IsRunMode)
 {
     syncworker.WithReference(pems).WaitFor(pems);
     // Developer commands in the dashboard (Hosting/DeveloperCommands.cs); Development only.
-    api.WithResetDemoDataCommand(pfadb, syncworker, pems);
+    api.WithResetDemoDataCommand(pfadb, pems);
 }
 else
 {

@@ -75,13 +75,13 @@ public static class DeveloperCommands
         });
 
     /// <summary>
-    /// "Reset demo data" (run mode in Development only; elsewhere nothing is added): stops the worker, the API and the PEMS
+    /// "Reset demo data" (run mode in Development only; elsewhere nothing is added): stops the API and the PEMS
     /// simulator, drops and recreates the application database, discards the simulator's edit journal, then starts them
     /// again: the API migrates and seeds the demo organizations and users, and the worker re-reads PEMS into the mirror.
     /// Dropping the database rather than deleting rows keeps the reset correct whatever tables later migrations add.
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithResetDemoDataCommand(this IResourceBuilder<ProjectResource> api,
-        IResourceBuilder<PostgresDatabaseResource> database, IResourceBuilder<ProjectResource> worker, IResourceBuilder<ProjectResource> pems)
+        IResourceBuilder<PostgresDatabaseResource> database, IResourceBuilder<ProjectResource> pems)
     {
         var app = api.ApplicationBuilder;
         if (!app.ExecutionContext.IsRunMode || !app.Environment.IsDevelopment()) return api;
@@ -97,17 +97,31 @@ public static class DeveloperCommands
             // Read before stopping: where the simulator journals edits (relative paths are against its working directory).
             var journal = await PemsJournalAsync(pems.Resource, ct).ConfigureAwait(false);
 
-            // The worker first (it writes to the database and to PEMS), the simulator last.
-            foreach (var resource in new IResource[] { worker.Resource, api.Resource, pems.Resource })
+            var startedBefore = new Dictionary<string, DateTime?>();
+            // The API seeds only when it starts, the simulator replays its journal only when it starts: those two restart.
+            // The worker keeps running: dropping the database ends its connections, its loop retries, and it syncs the
+            // demo organizations again once the API has seeded them (and it would need a graceful stop mid-sync otherwise).
+            foreach (var resource in new IResource[] { api.Resource, pems.Resource })
             {
-                if (notifications.TryGetCurrentState(resource.Name, out var current) && KnownResourceStates.TerminalStates.Contains(current.Snapshot.State?.Text)) continue;
+                var current = await notifications.WaitForResourceAsync(resource.Name, _ => true, ct).ConfigureAwait(false);
+                startedBefore[resource.Name] = current.Snapshot.StartTimeStamp;
+                if (KnownResourceStates.TerminalStates.Contains(current.Snapshot.State?.Text)) continue;
                 log.LogInformation("Reset demo data: stopping {Resource}.", resource.Name);
+                // Aspire gives a stop ~15 s before it calls it failed; a worker finishing a sync page may need longer to exit
+                // gracefully. The process's own end is what counts, so wait for it with a bound of our own.
                 var result = await commands.ExecuteCommandAsync(resource, KnownResourceCommands.StopCommand, ct).ConfigureAwait(false);
-                if (!result.Success) return CommandResults.Failure($"Could not stop {resource.Name}: {result.Message}");
-                await notifications.WaitForResourceAsync(resource.Name, e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), ct).ConfigureAwait(false);
+                using var stopTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                stopTimeout.CancelAfter(TimeSpan.FromSeconds(90));
+                try
+                {
+                    await notifications.WaitForResourceAsync(resource.Name, e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), stopTimeout.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    return CommandResults.Failure($"Could not stop {resource.Name}: {result.Message ?? "it did not exit within 90 s"}");
+                }
             }
 
-            var stopped = DateTime.UtcNow;
             await RecreateDatabaseAsync(database.Resource, ct).ConfigureAwait(false);
             log.LogInformation("Reset demo data: dropped and recreated database {Database}.", database.Resource.DatabaseName);
             if (journal is not null && File.Exists(journal))
@@ -116,15 +130,24 @@ public static class DeveloperCommands
                 log.LogInformation("Reset demo data: deleted the PEMS simulator's journal {Journal}.", journal);
             }
 
-            // The API migrates and seeds on start (Development); the worker starts once the schema and the demo organizations exist.
-            foreach (var resource in new IResource[] { pems.Resource, api.Resource, worker.Resource })
+            // The API migrates and seeds on start (Development).
+            foreach (var resource in new IResource[] { pems.Resource, api.Resource })
             {
                 log.LogInformation("Reset demo data: starting {Resource}.", resource.Name);
                 var result = await commands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand, ct).ConfigureAwait(false);
                 if (!result.Success) return CommandResults.Failure($"Could not start {resource.Name}: {result.Message}");
-                // A stale "Healthy" from before the stop must not count: wait for a start after ours.
-                await notifications.WaitForResourceAsync(resource.Name,
-                    e => IsRunningAndHealthy(e.Snapshot) && e.Snapshot.StartTimeStamp?.ToUniversalTime() > stopped, ct).ConfigureAwait(false);
+                // A stale "Healthy" from before the stop must not count: wait for a new start (DCP's timestamps are whole seconds).
+                using var startTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                startTimeout.CancelAfter(TimeSpan.FromMinutes(3));
+                try
+                {
+                    await notifications.WaitForResourceAsync(resource.Name,
+                        e => IsRunningAndHealthy(e.Snapshot) && e.Snapshot.StartTimeStamp != startedBefore.GetValueOrDefault(resource.Name), startTimeout.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    return CommandResults.Failure($"{resource.Name} did not come back healthy within 3 minutes: see its console.");
+                }
             }
             return CommandResults.Success(
                 $"Demo data reset: database '{database.Resource.DatabaseName}' recreated, migrated and seeded (demo organizations and users), " +
@@ -135,7 +158,7 @@ public static class DeveloperCommands
             ConfirmationMessage =
                 $"This drops the '{database.Resource.DatabaseName}' database: every draft, commit, write-back, conflict, journal entry, sync history and " +
                 "every user or organization created since the demo seed is lost, and the PEMS simulator forgets the changes written to it. " +
-                "The api, syncworker and pems restart; signed-in users must sign in again. Continue?",
+                "The api and pems restart and the worker syncs the demo organizations again; signed-in users must sign in again. Continue?",
             IconName = "ArrowReset",
             UpdateState = context => IsRunningAndHealthy(context.ResourceSnapshot) ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
         });

@@ -34,7 +34,17 @@ public sealed class AppHostProcessTests
             var stack = StackProcesses(marker, data);
             Assert.Contains(stack, p => p.Command.Contains("postgres", StringComparison.Ordinal));
             Assert.Contains(stack, p => p.Command.Contains("redis-server", StringComparison.Ordinal));
-            Assert.Contains(stack, p => p.Command.Contains("Pfa.Api", StringComparison.Ordinal));
+
+            // Every service exports its telemetry to the dashboard, with the run's API key, at Aspire's development intervals.
+            var api = stack.Single(p => p.Command.EndsWith("/Pfa.Api", StringComparison.Ordinal));
+            var env = ProcessInspector.Environment(api.Pid);
+            Assert.Equal("http://localhost:18889", env["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+            Assert.StartsWith("x-otlp-api-key=", env["OTEL_EXPORTER_OTLP_HEADERS"], StringComparison.Ordinal);
+            Assert.Equal("grpc", env["OTEL_EXPORTER_OTLP_PROTOCOL"]);
+            Assert.Equal("api", env["OTEL_SERVICE_NAME"]);
+            Assert.Equal("1000", env["OTEL_BSP_SCHEDULE_DELAY"]);
+            Assert.Equal("1000", env["OTEL_METRIC_EXPORT_INTERVAL"]);
+            Assert.DoesNotContain(env["OTEL_EXPORTER_OTLP_HEADERS"]["x-otlp-api-key=".Length..], host.Output, StringComparison.Ordinal);
 
             host.Signal(SIGINT);
             Assert.Equal(0, await host.WaitForExitAsync(TimeSpan.FromSeconds(90)));

@@ -13,9 +13,12 @@ namespace Pfa.Tests.Hosting;
 /// The dashboard's developer commands (Pfa.AppHost/Hosting/DeveloperCommands.cs), executed on the running AppHost as the
 /// dashboard does, and judged by their effect on the database.
 /// </summary>
-[Collection(StackCollection.Name)]
+[Collection(Name)]
 public sealed class DeveloperCommandTests(StackFixture stack)
 {
+    /// <summary>Its own stack: a reset restarts services and replaces the database under every other test.</summary>
+    public const string Name = "developer-commands";
+
     private const string DemoPassword = "Vanguard-demo-2026!"; // Pfa.Api/appsettings.Development.json
     private static readonly string[] DemoUsers = ["admin", "beo", "editor", "pm", "viewer"];
     private static readonly string[] DemoOrganizations = ["PORTARTHUR", "RIO"];
@@ -77,7 +80,7 @@ public sealed class DeveloperCommandTests(StackFixture stack)
         Assert.Contains("lost", command.ConfirmationMessage, StringComparison.Ordinal);
 
         var result = await app.ResourceCommands.ExecuteCommandAsync(PfaResources.Api, DeveloperCommands.ResetDemoDataName, Ct);
-        Assert.True(result.Success, result.Message);
+        Assert.True(result.Success, result.Message + "\n" + app.Describe());
 
         await using (var db = await DatabaseAsync())
         {
@@ -90,7 +93,7 @@ public sealed class DeveloperCommandTests(StackFixture stack)
             // The seeded users sign in again (the api restarted on the new database), and the worker refills the mirror,
             // so the tests after this one find the stack as a fresh start leaves it.
             using var viewer = await SignInAsync("viewer");
-            Assert.True((await viewer.GetAsync("/api/auth/me", Ct)).IsSuccessStatusCode);
+            Assert.True((await viewer.GetAsync("/api/me", Ct)).IsSuccessStatusCode);
             await EventuallyAsync(async () => (await ListAsync(db, """
                 SELECT DISTINCT o.code FROM sync_log l JOIN organizations o ON o.id = l.organization_id
                 WHERE l.direction = 'read' AND l.status = 'completed' ORDER BY o.code
@@ -151,3 +154,6 @@ public sealed class DeveloperCommandTests(StackFixture stack)
         }
     }
 }
+
+[CollectionDefinition(DeveloperCommandTests.Name)]
+public sealed class DeveloperCommandCollection : ICollectionFixture<StackFixture>;

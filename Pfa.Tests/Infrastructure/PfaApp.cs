@@ -24,7 +24,7 @@ public static class PfaApp
     public static async Task<IDistributedApplicationTestingBuilder> CreateBuilderAsync(string dataDirectory, params string[] args)
     {
         Directory.CreateDirectory(dataDirectory);
-        return await DistributedApplicationTestingBuilder.CreateAsync<Projects.Pfa_AppHost>(
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Pfa_AppHost>(
         [
             $"--AppHost:DataDirectory={dataDirectory}",
             "--AppHost:DataStores=LocalProcesses",
@@ -32,6 +32,13 @@ public static class PfaApp
             $"--ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL={OtlpEndpoint}",
             .. args,
         ], TestContext.Current.CancellationToken);
+        // Nothing collects telemetry here: with the exporters' default 10 s timeout, the final flush on shutdown makes every
+        // service take ~12 s to stop, about as long as DCP waits before it calls a stop failed.
+        foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
+        {
+            builder.CreateResourceBuilder(project).WithEnvironment("OTEL_EXPORTER_OTLP_TIMEOUT", "1000");
+        }
+        return builder;
     }
 
     /// <summary>Keeps only the named resources (and the parameters they use): for tests that need just the data stores.</summary>
