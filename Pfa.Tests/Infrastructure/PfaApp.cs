@@ -38,6 +38,9 @@ public static class PfaApp
         {
             builder.CreateResourceBuilder(project).WithEnvironment("OTEL_EXPORTER_OTLP_TIMEOUT", "1000");
         }
+        // The simulator journals PEMS edits under its project directory by default: a test's edits (and the reset command's
+        // deletion of the journal) would reach the developer's own simulator data. Each test run keeps its own.
+        builder.WithEnvironment(PfaResources.PemsSimulator, ("PemsSimulator__DataDirectory", Path.Combine(dataDirectory, PfaResources.PemsSimulator)));
         return builder;
     }
 
