@@ -118,9 +118,6 @@ public static class PfaApp
     /// <summary>The console output of a resource so far (what the dashboard's console page shows).</summary>
     public static string ConsoleLog(this DistributedApplication app, string resource) => Observer(app).Console(resource);
 
-    public static IResource Resource(this DistributedApplication app, string name) =>
-        app.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == name);
-
     /// <summary>Creates a temporary data directory that postgres (when the tests run as root) can enter.</summary>
     public static string NewDataDirectory()
     {
