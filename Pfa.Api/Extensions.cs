@@ -45,6 +45,8 @@ public static class Extensions
                 IssuerSigningKey = migrateOnly ? null : jwt.SigningKey(),
                 ClockSkew = TimeSpan.FromSeconds(30),
             };
+            // Stamp and is_active against the database on every request: sessions end at once.
+            o.Events = new JwtBearerEvents { OnTokenValidated = SessionValidation.OnTokenValidated };
         });
         builder.Services.AddAuthorization();
 
@@ -79,6 +81,8 @@ public static class Extensions
         });
 
         builder.Services.AddScoped<OrgAccess>();
+        builder.Services.AddSingleton<AuditTrail>();
+        builder.Services.AddScoped<UserAdministration>();
         builder.Services.AddSingleton<EventPublisher>();
         builder.Services.AddSingleton<KpiCache>();
         return builder;
@@ -101,6 +105,7 @@ public static class Extensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
+        app.UsePasswordChangeGate();
         app.UseRateLimiter();
         app.UseAuthorization();
 
@@ -118,6 +123,8 @@ public static class Extensions
         app.MapPemsConnectionApi();
         app.MapExportApi();
         app.MapEventsApi();
+        app.MapUsersApi();
+        app.MapAuditApi();
         return app;
     }
 }

@@ -15,9 +15,11 @@ var app = builder.Build();
 if (migrateOnly)
 {
     await Startup.MigrateAsync(app.Services, seedDemo: false);
+    await Startup.BootstrapAdminAsync(app.Services);
     return;
 }
 await app.MigrateIfConfiguredAsync();
+await Startup.BootstrapAdminAsync(app.Services);
 
 app.MapPfaApis();
 app.Run();

@@ -61,7 +61,7 @@ public sealed class DataSet(BenchmarkOptions options)
 
     public async Task LoadAsync(NpgsqlDataSource db, CancellationToken ct)
     {
-        var passwordHash = Passwords.Hash(Password); // PBKDF2 once; every user shares it
+        var passwordHash = Pfa.Data.Passwords.Hash(Password); // PBKDF2 once; every user shares it
         for (var o = 0; o < options.Organizations; o++)
         {
             var org = new BenchOrg(Guid.NewGuid(), $"BENCH{o:D2}",

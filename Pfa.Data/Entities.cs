@@ -3,14 +3,14 @@ namespace Pfa.Data;
 /// <summary>Roles per organization membership (pfa-domain.md §1 role templates).</summary>
 public enum OrgRole { Viewer, Editor, PortfolioManager, BeoAnalyst, Admin }
 
-/// <summary>What each role may do: the one place both the API's checks and what <c>/me</c> reports come from.</summary>
+/// <summary>Role shorthands over <see cref="Permissions.Template"/> (the API checks effective permissions, overrides included).</summary>
 public static class OrgRoleRules
 {
-    public static bool CanEdit(this OrgRole role) => role is OrgRole.Editor or OrgRole.PortfolioManager or OrgRole.Admin;
-    public static bool CanCommit(this OrgRole role) => role is OrgRole.PortfolioManager or OrgRole.Admin;
+    public static bool CanEdit(this OrgRole role) => Permissions.Template(role).HasFlag(Permission.Edit);
+    public static bool CanCommit(this OrgRole role) => Permissions.Template(role).HasFlag(Permission.Commit);
     /// <summary>The BEO analysts' cross-organization portfolio (read-only, committed figures): perm_ViewAllOrgs of the original.</summary>
-    public static bool CanViewAllOrganizations(this OrgRole role) => role is OrgRole.BeoAnalyst or OrgRole.Admin;
-    public static bool CanAdminister(this OrgRole role) => role is OrgRole.Admin;
+    public static bool CanViewAllOrganizations(this OrgRole role) => Permissions.Template(role).HasFlag(Permission.ViewAllOrganizations);
+    public static bool CanAdminister(this OrgRole role) => Permissions.Template(role).HasFlag(Permission.ManageOrganization);
 }
 
 /// <summary>Life of a delta. Open states (all but synced/failed) allow at most one row per user per record.</summary>
@@ -45,6 +45,12 @@ public sealed class AppUser
     public required string PasswordHash { get; set; }
     public bool IsActive { get; set; } = true;
     public DateTimeOffset CreatedAt { get; set; }
+    /// <summary>Carried in every token as claim <c>stamp</c>; a new value ends every issued session at once.</summary>
+    public Guid SecurityStamp { get; set; } = Guid.NewGuid();
+    /// <summary>Set for the bootstrap admin and after an admin sets a temporary password: the API allows only a password change.</summary>
+    public bool MustChangePassword { get; set; }
+    /// <summary>Global administrator: manages every user and reads every organization's audit trail.</summary>
+    public bool IsSystemAdmin { get; set; }
 }
 
 public sealed class Membership
@@ -54,6 +60,10 @@ public sealed class Membership
     public OrgRole Role { get; set; }
     /// <summary>Bumped on every draft write by this user in this organization; part of the KPI cache key.</summary>
     public long DraftVersion { get; set; }
+    /// <summary><see cref="Permission"/> bits added to the role's template for this membership.</summary>
+    public int PermissionsGranted { get; set; }
+    /// <summary><see cref="Permission"/> bits removed from the role's template (wins over granted).</summary>
+    public int PermissionsRevoked { get; set; }
 }
 
 /// <summary>One row per PEMS line. Typed columns are STORED generated from <see cref="Data"/> (see docs/data-model.md).</summary>
@@ -186,6 +196,10 @@ public sealed class AuditLog
     public string? Entity { get; set; }
     public string? EntityId { get; set; }
     public string? Details { get; set; }
+    /// <summary><see cref="AuditOutcome"/>: success, failure or denied.</summary>
+    public string Outcome { get; set; } = AuditOutcome.Success;
+    public string? ActorName { get; set; }
+    public string? Ip { get; set; }
 }
 
 /// <summary>

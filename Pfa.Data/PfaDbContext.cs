@@ -58,6 +58,8 @@ public sealed class PfaDbContext(DbContextOptions<PfaDbContext> options) : DbCon
         {
             e.ToTable("users");
             e.HasIndex(x => x.Username).IsUnique();
+            e.Property(x => x.SecurityStamp).HasDefaultValueSql("gen_random_uuid()");
+            // Unique lower(email) is an expression index in the migration (EF models no expression indexes).
         });
         b.Entity<Membership>(e =>
         {
@@ -141,7 +143,8 @@ public sealed class PfaDbContext(DbContextOptions<PfaDbContext> options) : DbCon
         b.Entity<DataProtectionKey>(e => e.ToTable("data_protection_keys"));
         b.Entity<AuditLog>(e =>
         {
-            e.ToTable("audit_log");
+            e.ToTable("audit_log", t => t.HasCheckConstraint("ck_audit_log_outcome", "outcome IN ('success','failure','denied')"));
+            e.Property(x => x.Outcome).HasDefaultValue(AuditOutcome.Success);
             e.Property(x => x.Details).HasColumnType("jsonb");
             e.HasIndex(x => new { x.OrganizationId, x.At });
         });

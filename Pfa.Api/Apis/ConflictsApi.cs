@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using NpgsqlTypes;
 using Pfa.Api.Infrastructure;
+using Pfa.Data;
 
 namespace Pfa.Api.Apis;
 
@@ -39,14 +40,17 @@ public static class ConflictsApi
         var list = new List<ConflictItemDto>();
         await using (var r = await cmd.ExecuteReaderAsync(ct))
             while (await r.ReadAsync(ct))
-                list.Add(new ConflictItemDto(r.GetString(0), r.GetFieldValue<string[]>(1), JsonNode.Parse(r.GetString(2))!.AsObject(),
-                    JsonNode.Parse(r.GetString(3))!.AsObject(), JsonNode.Parse(r.GetString(4))!.AsObject()));
+            {
+                JsonObject Read(int i) => Pfa.Domain.FinancialMask.Apply(JsonNode.Parse(r.GetString(i))!.AsObject(), ctx.CanViewFinancials)!;
+                list.Add(new ConflictItemDto(r.GetString(0), r.GetFieldValue<string[]>(1), Read(2), Read(3), Read(4)));
+            }
         await s.CommitAsync(ct);
         return TypedResults.Ok(list);
     }
 
     public static async Task<Results<Ok<ResolveConflictResponse>, ValidationProblem, ProblemHttpResult>> Resolve(
-        string orgCode, string pfaId, ResolveConflictRequest request, ClaimsPrincipal user, OrgAccess access, EventPublisher events, CancellationToken ct)
+        string orgCode, string pfaId, ResolveConflictRequest request, ClaimsPrincipal user, OrgAccess access, EventPublisher events, HttpContext http,
+        CancellationToken ct)
     {
         if (request.Strategy == ConflictStrategy.Merge && request.KeepMine is null)
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["keepMine"] = ["Merge needs the list of fields to keep."] });
@@ -95,6 +99,9 @@ public static class ConflictsApi
         }
         if (found == 0) return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No conflict for PFA {pfaId}.");
         await Pfa.Data.Queries.PfaStore.BumpDraftVersionAsync(s, ct);
+        await AuditTrail.RecordAsync(s, new AuditEntry(AuditActions.ConflictResolve, UserId: ctx.UserId, ActorName: ctx.UserName,
+            OrganizationId: ctx.OrganizationId, Entity: "pfa", EntityId: pfaId,
+            Details: new { strategy = request.Strategy.ToString(), outcome = requeued > 0 ? "requeued" : dropped > 0 ? "dropped" : "unchanged" }, Ip: http.ClientIp()), ct);
         await s.CommitAsync(ct);
         await events.PublishAsync(ctx.OrganizationCode, Pfa.Domain.PfaEvents.ConflictResolved, new { pfaId, user = ctx.UserId });
         return TypedResults.Ok(new ResolveConflictResponse(pfaId, requeued > 0 ? "requeued" : dropped > 0 ? "dropped" : "unchanged"));

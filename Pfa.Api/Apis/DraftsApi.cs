@@ -24,7 +24,8 @@ public sealed record BulkResponse(int Matched, int Changed, int Removed, int Ski
 /// A bulk edit's impact before it is applied: <see cref="Changing"/> of the <see cref="Eligible"/> lines get a different delta;
 /// forecast cost of the eligible lines (KPI rules, with my drafts) now and after.
 /// </summary>
-public sealed record BulkPreviewResponse(int Matched, int Eligible, int Changing, int Skipped, decimal ForecastBefore, decimal ForecastAfter, decimal ForecastImpact);
+/// <summary>Forecast cost figures are null for a caller without ViewFinancials.</summary>
+public sealed record BulkPreviewResponse(int Matched, int Eligible, int Changing, int Skipped, decimal? ForecastBefore, decimal? ForecastAfter, decimal? ForecastImpact);
 
 public sealed record DiscardRequest(bool All, string[]? PfaIds, string? SessionId);
 public sealed record DiscardResponse(int Discarded);
@@ -63,6 +64,11 @@ public static class DraftsApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["items"] = [$"Between 1 and {MaxBatch} items."] });
         var (ctx, problem) = await access.ResolveAsync(user, orgCode, Need.Edit, ct);
         if (ctx is null) return problem!;
+        // Whoever may not see a rate or price may not set one either (the whole batch is refused, naming the field).
+        if (!ctx.CanViewFinancials)
+            for (var i = 0; i < request.Items.Count; i++)
+                if (request.Items[i].Changes?.Select(c => c.Key).FirstOrDefault(FinancialMask.IsFinancial) is { } field)
+                    return FinancialProblems.Hidden($"items[{i}].changes.{field}");
 
         await using var session = await access.BeginAsync(ctx, ct);
         var bases = await PfaStore.LoadDraftBasesAsync(session, request.Items.Select(i => i.PfaId).Distinct().ToArray(), ct);
@@ -108,6 +114,7 @@ public static class DraftsApi
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         var (ctx, problem) = await access.ResolveAsync(user, orgCode, Need.Edit, ct);
         if (ctx is null) return problem!;
+        if (!ctx.CanViewFinancials && request.Operation is BulkKind.SetRate or BulkKind.SetPrice) return FinancialProblems.Hidden("operation");
 
         await using var session = await access.BeginAsync(ctx, ct);
         var journal = await DraftJournal.BeginAsync(session, ct);
@@ -129,8 +136,11 @@ public static class DraftsApi
         if (ctx is null) return problem!;
 
         await using var session = await access.BeginAsync(ctx, ct); // read-only: disposed without commit
+        if (!ctx.CanViewFinancials && request.Operation is BulkKind.SetRate or BulkKind.SetPrice) return FinancialProblems.Hidden("operation");
         var p = await BulkOps.PreviewAsync(session, Selection(request), op, ct);
-        return TypedResults.Ok(new BulkPreviewResponse(p.Matched, p.Eligible, p.Changing, p.Skipped, p.ForecastBefore, p.ForecastAfter, p.ForecastImpact));
+        var money = ctx.CanViewFinancials;
+        return TypedResults.Ok(new BulkPreviewResponse(p.Matched, p.Eligible, p.Changing, p.Skipped,
+            FinancialMask.Amount(p.ForecastBefore, money), FinancialMask.Amount(p.ForecastAfter, money), FinancialMask.Amount(p.ForecastImpact, money)));
     }
 
     /// <summary>The request's operation, validated field by field (apply and preview accept exactly the same requests).</summary>
@@ -203,23 +213,16 @@ public static class DraftsApi
     }
 
     public static async Task<Results<Ok<CommitResponse>, ProblemHttpResult>> Commit(
-        string orgCode, CommitRequest request, ClaimsPrincipal user, OrgAccess access, EventPublisher events, CancellationToken ct)
+        string orgCode, CommitRequest request, ClaimsPrincipal user, OrgAccess access, EventPublisher events, HttpContext http, CancellationToken ct)
     {
         var (ctx, problem) = await access.ResolveAsync(user, orgCode, Need.Commit, ct);
         if (ctx is null) return problem!;
         await using var session = await access.BeginAsync(ctx, ct);
         var result = await PfaStore.CommitAsync(session, request.SessionId, ctx.UserName, ct);
-        await using (var audit = session.Command("""
-            INSERT INTO audit_log (at, user_id, organization_id, action, entity, details)
-            VALUES (now(), @user, @org, 'commit', 'pfa_modification', jsonb_build_object('committed', @c, 'conflicts', @x))
-            """))
-        {
-            audit.Parameters.AddWithValue("user", ctx.UserId);
-            audit.Parameters.AddWithValue("org", ctx.OrganizationId);
-            audit.Parameters.AddWithValue("c", result.Committed);
-            audit.Parameters.AddWithValue("x", result.Conflicts);
-            await audit.ExecuteNonQueryAsync(ct);
-        }
+        // In the commit's transaction: the row exists exactly when the commit does.
+        await AuditTrail.RecordAsync(session, new AuditEntry(AuditActions.Commit, UserId: ctx.UserId, ActorName: ctx.UserName,
+            OrganizationId: ctx.OrganizationId, Entity: "pfa_modification",
+            Details: new { lines = result.Committed, conflicts = result.Conflicts }, Ip: http.ClientIp()), ct);
         await PfaStore.BumpDraftVersionAsync(session, ct);
         await session.CommitAsync(ct);
         await events.PublishAsync(ctx.OrganizationCode, PfaEvents.DraftsCommitted, new { user = ctx.UserId, result.Committed, result.Conflicts });

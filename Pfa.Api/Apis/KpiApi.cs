@@ -5,8 +5,11 @@ using Pfa.Data.Queries;
 
 namespace Pfa.Api.Apis;
 
-public sealed record KpiFigures(long Lines, decimal Plan, decimal Forecast, decimal Actual, decimal Variance, decimal? VariancePercent)
+/// <summary>Money figures are null for a caller without ViewFinancials (<see cref="Masked"/>); the line count stays.</summary>
+public sealed record KpiFigures(long Lines, decimal? Plan, decimal? Forecast, decimal? Actual, decimal? Variance, decimal? VariancePercent)
 {
+    public KpiFigures Masked(bool visible) => visible ? this : new(Lines, null, null, null, null, null);
+
     public static KpiFigures Sum(IEnumerable<KpiRow> rows)
     {
         long lines = 0; decimal plan = 0, forecast = 0, actual = 0;
@@ -16,8 +19,17 @@ public sealed record KpiFigures(long Lines, decimal Plan, decimal Forecast, deci
 }
 public sealed record KpiGroupDto(string Group, KpiFigures Total, KpiFigures Rental, KpiFigures Purchase);
 public sealed record KpiResponse(bool IncludesDrafts, string? GroupBy, KpiFigures Total, KpiFigures Rental, KpiFigures Purchase,
-    IReadOnlyList<KpiGroupDto>? Groups, long MirrorVersion, bool Cached);
+    IReadOnlyList<KpiGroupDto>? Groups, long MirrorVersion, bool Cached)
+{
+    /// <summary>Applied after the cache (entries are shared by callers of both kinds).</summary>
+    public KpiResponse Masked(bool visible) => visible ? this : this with
+    {
+        Total = Total.Masked(false), Rental = Rental.Masked(false), Purchase = Purchase.Masked(false),
+        Groups = Groups?.Select(g => new KpiGroupDto(g.Group, g.Total.Masked(false), g.Rental.Masked(false), g.Purchase.Masked(false))).ToList(),
+    };
+}
 
+/// <summary><see cref="Months"/> is empty for a caller without ViewFinancials (every figure in it is money).</summary>
 public sealed record MonthlyCostResponse(bool IncludesDrafts, IReadOnlyList<Pfa.Domain.MonthCost> Months);
 
 public sealed record TimelineBounds(DateOnly? MinOriginalStart, DateOnly? MaxOriginalEnd, DateOnly? MinForecastStart, DateOnly? MaxForecastEnd,
@@ -115,6 +127,7 @@ public static class KpiApi
         var (ctx, problem) = await access.ResolveAsync(user, orgCode, Need.Read, ct);
         if (ctx is null) return problem!;
         var drafts = includeDrafts ?? true;
+        if (!ctx.CanViewFinancials) return TypedResults.Ok(new MonthlyCostResponse(drafts, []));
         await using var session = await access.BeginAsync(ctx, ct);
         var months = await PfaStore.MonthlyCostAsync(session, query.ToFilter(), drafts, ct);
         await session.CommitAsync(ct);
@@ -141,6 +154,6 @@ public static class KpiApi
                 group is null ? null : rows.GroupBy(r => r.Group ?? "").Select(g => new KpiGroupDto(g.Key, KpiFigures.Sum(g), Src(g, "Rental"), Src(g, "Purchase"))).ToList(),
                 ctx.MirrorVersion, false);
         });
-        return TypedResults.Ok(response with { Cached = hit });
+        return TypedResults.Ok(response.Masked(ctx.CanViewFinancials) with { Cached = hit });
     }
 }

@@ -51,7 +51,7 @@ public static class PemsConnectionApi
 
     public static async Task<Results<Ok<PemsConnectionDto>, ValidationProblem, ProblemHttpResult>> Put(
         string orgCode, PemsConnectionRequest request, ClaimsPrincipal user, OrgAccess access, PfaDbContext db, PemsConnectionSecrets secrets,
-        TimeProvider time, CancellationToken ct)
+        TimeProvider time, AuditTrail audit, HttpContext http, CancellationToken ct)
     {
         var (ctx, problem) = await access.ResolveAsync(user, orgCode, Need.Administer, ct);
         if (ctx is null) return problem!;
@@ -73,6 +73,10 @@ public static class PemsConnectionApi
         row.UpdatedAt = time.GetUtcNow();
         row.UpdatedBy = ctx.UserName;
         await db.SaveChangesAsync(ct);
+        // Never the password: only whether one was sent.
+        await audit.RecordAsync(new AuditEntry(AuditActions.PemsConnection, UserId: ctx.UserId, ActorName: ctx.UserName, OrganizationId: ctx.OrganizationId,
+            Entity: "pems_connection", Details: new { row.BaseUrl, row.Tenant, row.Username, passwordChanged = !string.IsNullOrEmpty(request.Password) },
+            Ip: http.ClientIp()), ct);
         return TypedResults.Ok(ToDto(ctx.OrganizationCode, row));
     }
 

@@ -37,13 +37,16 @@ public sealed record PfaListQuery(
 }
 
 /// <summary>A grid row; <see cref="BaseValues"/> is, per changed field, the PEMS value my draft started from (for "old → new").</summary>
-public sealed record PfaRowDto(string PfaId, string DraftState, string[] ChangedFields, PfaRecord Record, JsonObject? BaseValues);
+/// <see cref="Record"/> is the PFA record's JSON form; money fields are null for a caller without ViewFinancials (<see cref="FinancialMask"/>).
+public sealed record PfaRowDto(string PfaId, string DraftState, string[] ChangedFields, JsonObject Record, JsonObject? BaseValues);
 /// <summary>A page of merged lines; <c>total</c> comes with the first page only (null on cursor pages, whose callers already have it).</summary>
 public sealed record PfaListResponse(IReadOnlyList<PfaRowDto> Items, string? NextCursor, long? Total, bool TotalIsEstimate);
 public sealed record DeltaDto(Guid Id, string State, JsonObject Changes, JsonObject? BaseValues, int? BaseMirrorVersion);
-public sealed record HistoryDto(int MirrorVersion, string? PemsVersion, DateTimeOffset RecordedAt, string ChangedBy, PfaRecord Record);
+public sealed record HistoryDto(int MirrorVersion, string? PemsVersion, DateTimeOffset RecordedAt, string ChangedBy, JsonObject Record);
+/// <summary>Plan / forecast / actual cost of one line; null for a caller without ViewFinancials.</summary>
+public sealed record LineCostDto(decimal Plan, decimal Forecast, decimal Actual);
 public sealed record PfaDetailResponse(string PfaId, int MirrorVersion, string? PemsVersion, string DraftState,
-    PfaRecord Base, PfaRecord Merged, DeltaDto? MyDelta, string[] ConflictFields, LineCost BaseCost, LineCost MergedCost,
+    JsonObject Base, JsonObject Merged, DeltaDto? MyDelta, string[] ConflictFields, LineCostDto? BaseCost, LineCostDto? MergedCost,
     IReadOnlyList<HistoryDto> History);
 
 public static class PfaApi
@@ -66,6 +69,9 @@ public static class PfaApi
         var (ctx, problem) = await access.ResolveAsync(user, orgCode, Need.Read, ct);
         if (ctx is null) return problem!;
 
+        // Sorting by a hidden figure would leak its order: refused, naming the parameter.
+        if (query.Sort is { } requested && FinancialMask.IsFinancial(requested) && !ctx.CanViewFinancials)
+            return FinancialProblems.Hidden("sort");
         var sort = MergedFields.Sortable.First(s => string.Equals(s, query.Sort ?? "pfaId", StringComparison.OrdinalIgnoreCase));
         await using var session = await access.BeginAsync(ctx, ct);
         ListPage page;
@@ -78,8 +84,10 @@ public static class PfaApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["cursor"] = [e.Message] });
         }
         await session.CommitAsync(ct);
+        var money = ctx.CanViewFinancials;
         return TypedResults.Ok(new PfaListResponse(
-            page.Items.Select(r => new PfaRowDto(r.PfaId, r.DraftState, r.Changes?.Select(c => c.Key).ToArray() ?? [], PfaJson.FromJson(r.Merged), r.BaseValues)).ToList(),
+            page.Items.Select(r => new PfaRowDto(r.PfaId, r.DraftState, r.Changes?.Select(c => c.Key).ToArray() ?? [],
+                FinancialMask.Record(PfaJson.FromJson(r.Merged), money), FinancialMask.Apply(r.BaseValues, money))).ToList(),
             page.NextCursor, page.Total, page.TotalIsEstimate));
     }
 
@@ -94,9 +102,18 @@ public static class PfaApi
         if (d is null) return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: $"PFA {pfaId} not found.");
         var baseRecord = PfaJson.FromJson(d.Base);
         var merged = PfaJson.FromJson(d.Merged);
-        return TypedResults.Ok(new PfaDetailResponse(d.PfaId, d.MirrorVersion, d.PemsVersion, d.DraftState, baseRecord, merged,
-            d.ModificationId is { } id ? new DeltaDto(id, d.DraftState, d.Changes!, d.BaseValues, d.BaseMirrorVersion) : null,
-            d.ConflictFields, CostRules.Of(baseRecord), CostRules.Of(merged),
-            d.History.Select(h => new HistoryDto(h.MirrorVersion, h.PemsVersion, h.RecordedAt, h.ChangedBy, PfaJson.FromJson(h.Data))).ToList()));
+        var money = ctx.CanViewFinancials;
+        LineCostDto? Cost(PfaRecord r)
+        {
+            if (!money) return null;
+            var c = CostRules.Of(r);
+            return new LineCostDto(c.Plan, c.Forecast, c.Actual);
+        }
+        return TypedResults.Ok(new PfaDetailResponse(d.PfaId, d.MirrorVersion, d.PemsVersion, d.DraftState,
+            FinancialMask.Record(baseRecord, money), FinancialMask.Record(merged, money),
+            d.ModificationId is { } id ? new DeltaDto(id, d.DraftState, FinancialMask.Apply(d.Changes!, money)!, FinancialMask.Apply(d.BaseValues, money), d.BaseMirrorVersion) : null,
+            d.ConflictFields, Cost(baseRecord), Cost(merged),
+            d.History.Select(h => new HistoryDto(h.MirrorVersion, h.PemsVersion, h.RecordedAt, h.ChangedBy,
+                FinancialMask.Record(PfaJson.FromJson(h.Data), money))).ToList()));
     }
 }

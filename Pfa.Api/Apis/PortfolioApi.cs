@@ -46,11 +46,16 @@ public static class PortfolioApi
     {
         if (user.UserId() is not { } userId)
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Not signed in.");
-        var roles = await db.Memberships.AsNoTracking().Where(m => m.UserId == userId)
-            .Join(db.Organizations.Where(o => o.IsActive), m => m.OrganizationId, o => o.Id, (m, _) => m.Role).ToListAsync(ct);
-        if (!roles.Any(r => r.CanViewAllOrganizations()))
+        var grants = (await db.Memberships.AsNoTracking().Where(m => m.UserId == userId)
+            .Join(db.Organizations.Where(o => o.IsActive), m => m.OrganizationId, o => o.Id,
+                (m, _) => new { m.Role, m.PermissionsGranted, m.PermissionsRevoked }).ToListAsync(ct))
+            .Select(m => Permissions.Effective(m.Role, m.PermissionsGranted, m.PermissionsRevoked))
+            .Where(p => p.HasFlag(Permission.ViewAllOrganizations)).ToList();
+        if (grants.Count == 0)
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not allowed.",
                 detail: "The portfolio view is for BEO analysts and admins.");
+        // Every figure here is money: shown only when every membership that opens the portfolio also shows financials.
+        var money = grants.All(p => p.HasFlag(Permission.ViewFinancials));
 
         var options = configuration.GetSection("Portfolio").Get<PortfolioOptions>() ?? new PortfolioOptions();
         var orgs = await PortfolioQueries.ActiveOrganizationsAsync(dataSource, ct);
@@ -64,8 +69,19 @@ public static class PortfolioApi
             await s.CommitAsync(ct);
             return Build(rows, syncs, options, clock.GetUtcNow());
         });
-        return TypedResults.Ok(response with { Cached = hit });
+        return TypedResults.Ok(Mask(response, money) with { Cached = hit });
     }
+
+    private static PortfolioResponse Mask(PortfolioResponse r, bool visible) => visible ? r : r with
+    {
+        Total = r.Total.Masked(false), Rental = r.Rental.Masked(false), Purchase = r.Purchase.Masked(false),
+        Organizations = r.Organizations.Select(o => o with
+        {
+            Total = o.Total.Masked(false), Rental = o.Rental.Masked(false), Purchase = o.Purchase.Masked(false),
+            // The variance alert states a percentage of money.
+            Alerts = o.Alerts.Where(a => a.Kind != "forecastOverPlan").ToList(),
+        }).ToList(),
+    };
 
     private static PortfolioResponse Build(IReadOnlyList<PortfolioRow> rows, Dictionary<Guid, PortfolioSync> syncs, PortfolioOptions options,
         DateTimeOffset now)

@@ -78,7 +78,7 @@ public static class SyncApi
     }
 
     public static async Task<Results<Ok<SyncTriggerResponse>, ProblemHttpResult>> Trigger(
-        string orgCode, ClaimsPrincipal user, OrgAccess access, EventPublisher events, CancellationToken ct)
+        string orgCode, ClaimsPrincipal user, OrgAccess access, EventPublisher events, HttpContext http, CancellationToken ct)
     {
         var (ctx, problem) = await access.ResolveAsync(user, orgCode, Need.Sync, ct);
         if (ctx is null) return problem!;
@@ -102,6 +102,9 @@ public static class SyncApi
             await r.ReadAsync(ct);
             (id, already) = (r.GetInt64(0), r.GetBoolean(1));
         }
+        await Pfa.Data.AuditTrail.RecordAsync(s, new Pfa.Data.AuditEntry(Pfa.Data.AuditActions.SyncTrigger, UserId: ctx.UserId, ActorName: ctx.UserName,
+            OrganizationId: ctx.OrganizationId, Entity: "sync_log", EntityId: id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Details: new { alreadyRequested = already }, Ip: http.ClientIp()), ct);
         await s.CommitAsync(ct);
         await events.PublishAsync(ctx.OrganizationCode, Pfa.Domain.PfaEvents.SyncRequested, new { id, by = ctx.UserName });
         return TypedResults.Ok(new SyncTriggerResponse(id, already));

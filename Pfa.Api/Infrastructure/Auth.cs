@@ -1,7 +1,6 @@
 using System.IdentityModel.Tokens.Jwt;
 using System.Security.Claims;
 using System.Text;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.IdentityModel.Tokens;
 using Pfa.Data;
 
@@ -31,20 +30,12 @@ public sealed class TokenService(JwtSettings settings, TimeProvider time)
         var expires = now.AddMinutes(settings.LifetimeMinutes);
         var token = new JwtSecurityToken(
             settings.Issuer, settings.Audience,
-            [new Claim(JwtRegisteredClaimNames.Sub, user.Id.ToString()), new Claim(JwtRegisteredClaimNames.UniqueName, user.Username)],
+            [new Claim(JwtRegisteredClaimNames.Sub, user.Id.ToString()), new Claim(JwtRegisteredClaimNames.UniqueName, user.Username),
+             new Claim(SessionValidation.StampClaim, user.SecurityStamp.ToString())],
             now.UtcDateTime, expires.UtcDateTime,
             new SigningCredentials(settings.SigningKey(), SecurityAlgorithms.HmacSha256));
         return (new JwtSecurityTokenHandler().WriteToken(token), expires);
     }
-}
-
-/// <summary>PBKDF2 hashes from ASP.NET Core Identity's hasher (salted, versioned, rehash-aware).</summary>
-public static class Passwords
-{
-    private static readonly PasswordHasher<AppUser> Hasher = new();
-    public static string Hash(string password) => Hasher.HashPassword(null!, password);
-    public static bool Verify(string hash, string password) =>
-        Hasher.VerifyHashedPassword(null!, hash, password) != PasswordVerificationResult.Failed;
 }
 
 public static class ClaimsExtensions
@@ -52,4 +43,10 @@ public static class ClaimsExtensions
     public static Guid? UserId(this ClaimsPrincipal principal) =>
         Guid.TryParse(principal.FindFirstValue(JwtRegisteredClaimNames.Sub), out var id) ? id : null;
     public static string? UserName(this ClaimsPrincipal principal) => principal.FindFirstValue(JwtRegisteredClaimNames.UniqueName);
+}
+
+public static class HttpContextExtensions
+{
+    /// <summary>The caller's address for the audit trail (the forwarded-headers middleware, when configured, has already applied).</summary>
+    public static string? ClientIp(this HttpContext http) => http.Connection.RemoteIpAddress?.ToString();
 }

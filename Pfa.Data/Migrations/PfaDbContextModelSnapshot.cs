@@ -46,10 +46,24 @@ namespace Pfa.Data.Migrations
                         .HasColumnType("boolean")
                         .HasColumnName("is_active");
 
+                    b.Property<bool>("IsSystemAdmin")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_system_admin");
+
+                    b.Property<bool>("MustChangePassword")
+                        .HasColumnType("boolean")
+                        .HasColumnName("must_change_password");
+
                     b.Property<string>("PasswordHash")
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("password_hash");
+
+                    b.Property<Guid>("SecurityStamp")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("security_stamp")
+                        .HasDefaultValueSql("gen_random_uuid()");
 
                     b.Property<string>("Username")
                         .IsRequired()
@@ -148,6 +162,10 @@ namespace Pfa.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("action");
 
+                    b.Property<string>("ActorName")
+                        .HasColumnType("text")
+                        .HasColumnName("actor_name");
+
                     b.Property<DateTimeOffset>("At")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("at");
@@ -164,9 +182,20 @@ namespace Pfa.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("entity_id");
 
+                    b.Property<string>("Ip")
+                        .HasColumnType("text")
+                        .HasColumnName("ip");
+
                     b.Property<Guid?>("OrganizationId")
                         .HasColumnType("uuid")
                         .HasColumnName("organization_id");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("text")
+                        .HasDefaultValue("success")
+                        .HasColumnName("outcome");
 
                     b.Property<Guid?>("UserId")
                         .HasColumnType("uuid")
@@ -176,7 +205,10 @@ namespace Pfa.Data.Migrations
 
                     b.HasIndex("OrganizationId", "At");
 
-                    b.ToTable("audit_log", (string)null);
+                    b.ToTable("audit_log", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_audit_log_outcome", "outcome IN ('success','failure','denied')");
+                        });
                 });
 
             modelBuilder.Entity("Pfa.Data.DraftJournalEntry", b =>
@@ -264,6 +296,14 @@ namespace Pfa.Data.Migrations
                     b.Property<long>("DraftVersion")
                         .HasColumnType("bigint")
                         .HasColumnName("draft_version");
+
+                    b.Property<int>("PermissionsGranted")
+                        .HasColumnType("integer")
+                        .HasColumnName("permissions_granted");
+
+                    b.Property<int>("PermissionsRevoked")
+                        .HasColumnType("integer")
+                        .HasColumnName("permissions_revoked");
 
                     b.Property<string>("Role")
                         .IsRequired()

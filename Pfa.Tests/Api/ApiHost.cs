@@ -66,7 +66,7 @@ public sealed class ApiHost
         {
             cmd.Parameters.AddWithValue(id);
             cmd.Parameters.AddWithValue(username);
-            cmd.Parameters.AddWithValue(Passwords.Hash(Password));
+            cmd.Parameters.AddWithValue(Pfa.Data.Passwords.Hash(Password));
             await cmd.ExecuteNonQueryAsync();
         }
         foreach (var (org, role) in memberships)

@@ -184,7 +184,7 @@ public sealed class BrowserJourneyTests(StackFixture stack)
         {
             cmd.Parameters.AddWithValue(id);
             cmd.Parameters.AddWithValue(username);
-            cmd.Parameters.AddWithValue(Passwords.Hash(Password));
+            cmd.Parameters.AddWithValue(Pfa.Data.Passwords.Hash(Password));
             await cmd.ExecuteNonQueryAsync(Ct);
         }
         await using var m = db.CreateCommand("INSERT INTO memberships (user_id, organization_id, role, draft_version) VALUES ($1, $2, $3, 0)");
