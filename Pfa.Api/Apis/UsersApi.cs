@@ -20,6 +20,8 @@ public sealed record CreateUserResponse(UserDto User, string? TemporaryPassword)
 /// <summary>Omitted fields stay; an empty email clears it.</summary>
 public sealed record UpdateUserRequest(string? DisplayName, string? Email, bool? IsSystemAdmin);
 public sealed record ResetPasswordResponse(string TemporaryPassword);
+/// <summary>Optional body of the account actions: a reason kept in the audit trail.</summary>
+public sealed record UserActionRequest(string? Reason);
 /// <summary>Omitted lists keep the membership's overrides.</summary>
 public sealed record MembershipRequest(OrgRole? Role, string[]? Granted, string[]? Revoked);
 public sealed record PermissionOverridesRequest(string[]? Granted, string[]? Revoked);
@@ -116,13 +118,15 @@ public static class UsersApi
         return TypedResults.Ok(ToDto(user));
     }
 
-    public static Task<Results<Ok<UserDto>, ProblemHttpResult>> Deactivate(Guid id, [AsParameters] UsersServices s, CancellationToken ct) =>
-        SetActive(id, false, s, ct);
+    public static Task<Results<Ok<UserDto>, ProblemHttpResult>> Deactivate(Guid id, UserActionRequest? request, [AsParameters] UsersServices s,
+        CancellationToken ct) => SetActive(id, false, request?.Reason, s, ct);
 
-    public static Task<Results<Ok<UserDto>, ProblemHttpResult>> Reactivate(Guid id, [AsParameters] UsersServices s, CancellationToken ct) =>
-        SetActive(id, true, s, ct);
+    public static Task<Results<Ok<UserDto>, ProblemHttpResult>> Reactivate(Guid id, UserActionRequest? request, [AsParameters] UsersServices s,
+        CancellationToken ct) => SetActive(id, true, request?.Reason, s, ct);
 
-    private static async Task<Results<Ok<UserDto>, ProblemHttpResult>> SetActive(Guid id, bool active, UsersServices s, CancellationToken ct)
+    private static string? Reason(string? reason) => reason is { Length: > 500 } ? reason[..500] : reason;
+
+    private static async Task<Results<Ok<UserDto>, ProblemHttpResult>> SetActive(Guid id, bool active, string? reason, UsersServices s, CancellationToken ct)
     {
         if (await s.ScopeAsync(ct) is not { IsAdmin: true } scope) return NotAdmin;
         var (user, error) = await s.Admin.SetActiveAsync(scope, id, active, ct);
@@ -132,11 +136,12 @@ public static class UsersApi
                 await s.AuditAsync(scope, active ? AuditActions.UserReactivate : AuditActions.UserDeactivate, id, null, ct, outcome: AuditOutcome.Denied);
             return Problem(error);
         }
-        await s.AuditAsync(scope, active ? AuditActions.UserReactivate : AuditActions.UserDeactivate, id, new { user.Username }, ct);
+        await s.AuditAsync(scope, active ? AuditActions.UserReactivate : AuditActions.UserDeactivate, id, new { user.Username, reason = Reason(reason) }, ct);
         return TypedResults.Ok(ToDto(user));
     }
 
-    public static async Task<Results<Ok<ResetPasswordResponse>, ProblemHttpResult>> ResetPassword(Guid id, [AsParameters] UsersServices s, CancellationToken ct)
+    public static async Task<Results<Ok<ResetPasswordResponse>, ProblemHttpResult>> ResetPassword(Guid id, UserActionRequest? request,
+        [AsParameters] UsersServices s, CancellationToken ct)
     {
         if (await s.ScopeAsync(ct) is not { IsAdmin: true } scope) return NotAdmin;
         var (password, error) = await s.Admin.ResetPasswordAsync(scope, id, ct);
@@ -145,7 +150,7 @@ public static class UsersApi
             if (error!.Status == StatusCodes.Status403Forbidden) await s.AuditAsync(scope, AuditActions.PasswordReset, id, null, ct, outcome: AuditOutcome.Denied);
             return Problem(error);
         }
-        await s.AuditAsync(scope, AuditActions.PasswordReset, id, null, ct);
+        await s.AuditAsync(scope, AuditActions.PasswordReset, id, new { reason = Reason(request?.Reason) }, ct);
         return TypedResults.Ok(new ResetPasswordResponse(password));
     }
 

@@ -51,6 +51,7 @@ public static class SessionValidation
     {
         if (http.Session() is { MustChangePassword: true } && http.Request.Path.StartsWithSegments("/api") && !AllowedDuringForcedChange(http.Request))
         {
+            http.Response.StatusCode = StatusCodes.Status403Forbidden;
             await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
             {
                 HttpContext = http,
