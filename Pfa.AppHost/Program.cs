@@ -32,10 +32,16 @@ var pems = builder.AddProject<Projects.Pfa_PemsSimulator>(PfaResources.PemsSimul
 // The API's token signing key: generated once, kept in user secrets (run) or the azd environment (deploy).
 var jwtKey = builder.AddParameter(PfaResources.JwtKey, new GenerateParameterDefault { MinLength = 64, Special = false }, secret: true, persist: true);
 
+// The first administrator's password (user "admin", forced change at first sign-in): generated once like the key,
+// shown in the dashboard's parameters (run) or kept in the azd environment / Key Vault (deploy). Passed as an environment
+// variable only, never on a command line; the API uses it only while the database has no user at all.
+var adminPassword = builder.AddParameter(PfaResources.AdminPassword, new GenerateParameterDefault { MinLength = 20, Special = false }, secret: true, persist: true);
+
 var api = builder.AddProject<Projects.Pfa_Api>(PfaResources.Api)
     .WithReference(pfadb).WaitFor(pfadb)
     .WithReference(cache).WaitFor(cache)
     .WithEnvironment("Jwt__Key", jwtKey)
+    .WithEnvironment("Bootstrap__AdminPassword", adminPassword)
     // azd creates no schema: the API migrates on start (under an advisory lock, so replicas do not race).
     .WithEnvironment("Database__MigrateOnStartup", "true")
     .WithHttpHealthCheck("/health")

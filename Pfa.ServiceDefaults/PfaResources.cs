@@ -18,6 +18,8 @@ public static class PfaResources
     public const string PostgresPassword = "pg-password";
     public const string RedisPassword = "cache-password";
     public const string JwtKey = "jwt-key";
+    /// <summary>The first administrator's password (Bootstrap__AdminPassword), used only while the database has no user.</summary>
+    public const string AdminPassword = "admin-password";
 
     // Deployment parameters for the production PEMS (publish mode only).
     public const string PemsUrl = "pems-url";

@@ -16,6 +16,7 @@ public sealed class ManifestFixture : IAsyncLifetime
         ["Parameters__cache-password"] = "SentinelCachePassword9Zk4",
         ["Parameters__pems-password"] = "SentinelPemsPassword-3Lm8",
         ["Parameters__jwt-key"] = "SentinelJwtKey5Rt1SentinelJwtKey5Rt1SentinelJwtKey5Rt1SentinelJwt",
+        ["Parameters__admin-password"] = "SentinelAdminPassword8Wq3",
     };
 
     public PublishRun Run { get; private set; } = null!;

@@ -59,7 +59,7 @@ public sealed class ManifestTests(ManifestFixture fixture)
         Assert.True(published.Count >= 4, "expected the manifest and its three Bicep modules");
         Assert.Empty(ManifestRules.SecretsInClear(fixture.Resources, ManifestFixture.SentinelSecrets.Values, published));
 
-        foreach (var name in new[] { PfaResources.PostgresPassword, PfaResources.PemsPassword, PfaResources.JwtKey })
+        foreach (var name in new[] { PfaResources.PostgresPassword, PfaResources.PemsPassword, PfaResources.JwtKey, PfaResources.AdminPassword })
         {
             var input = fixture.Resource(name)["inputs"]!["value"]!;
             Assert.True((bool?)input["secret"], $"{name} must be a secret input");
@@ -78,6 +78,8 @@ public sealed class ManifestTests(ManifestFixture fixture)
         // The flexible server's administrator login is generated too ("postgres" is reserved there).
         var user = fixture.Resource("pg-username")["inputs"]!["value"]!;
         Assert.Equal(10, (int?)user["default"]!["generate"]!["minLength"]);
+        // The first administrator's password: generated, secret, 20 characters.
+        Assert.Equal(20, (int?)fixture.Resource(PfaResources.AdminPassword)["inputs"]!["value"]!["default"]!["generate"]!["minLength"]);
     }
 
     [Fact]
@@ -103,6 +105,7 @@ public sealed class ManifestTests(ManifestFixture fixture)
         Assert.Equal("{pfadb.connectionString}", (string?)api["ConnectionStrings__pfadb"]);
         Assert.Equal("{cache.connectionString}", (string?)api["ConnectionStrings__cache"]);
         Assert.Equal("{jwt-key.value}", (string?)api["Jwt__Key"]);
+        Assert.Equal("{admin-password.value}", (string?)api["Bootstrap__AdminPassword"]);
         Assert.Equal("true", (string?)api["Database__MigrateOnStartup"]);
         // Connection properties are the managed services', as Aspire's Azure integrations give them.
         Assert.Equal("pfadb", (string?)api["PFADB_DATABASENAME"]);
