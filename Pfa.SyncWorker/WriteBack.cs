@@ -142,6 +142,11 @@ public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient defaultPems,
                   updated = @w, rejected = @f + @c, error_message = CASE WHEN @c > 0 THEN @c || ' conflict(s)' END
                 WHERE id = @id
                 """, CancellationToken.None, ("id", syncId), ("w", written), ("f", failed), ("c", conflicts));
+            // One audit row per pass and organization (the per-line story is in sync_log and the deltas).
+            await new AuditTrail(db).RecordAsync(new AuditEntry(AuditActions.WriteBack,
+                failed + conflicts > 0 ? AuditOutcome.Failure : AuditOutcome.Success, ActorName: "syncworker", OrganizationId: organizationId,
+                Entity: "sync_log", EntityId: syncId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                Details: new { written, conflicts, retrying, failed }), CancellationToken.None);
             return new(written, conflicts, retrying, failed);
         }
         finally
