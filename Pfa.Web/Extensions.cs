@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Mvc;
@@ -35,7 +36,13 @@ public static class Extensions
             });
         services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
             .Configure<IMemoryCache>((o, cache) => o.SessionStore = new MemoryTicketStore(cache));
-        services.AddAuthorization();
+        // A temporary password must be changed first: the default policy (every [Authorize] page) refuses until then,
+        // and RedirectToLogin sends such a user to the change page instead of the login page.
+        services.AddAuthorization(o => o.DefaultPolicy = new AuthorizationPolicyBuilder()
+            .RequireAuthenticatedUser()
+            .RequireAssertion(c => !c.User.MustChangePasswordFirst())
+            .Build());
+        services.AddAuthorizationBuilder().AddPolicy(Components.Pages.ChangePassword.ChangePasswordPolicy, p => p.RequireAuthenticatedUser());
         services.AddCascadingAuthenticationState();
 
 #pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it replaces the defaults' retrying handler.
@@ -99,7 +106,7 @@ public static class Extensions
                     ExpiresUtc = login.ExpiresAt,
                     IsPersistent = false,
                 });
-                return Results.LocalRedirect(back);
+                return Results.LocalRedirect(login.MustChangePassword ? PfaClaims.ChangePasswordPath : back);
             }
             catch (PfaApiException e)
             {
@@ -107,6 +114,40 @@ public static class Extensions
                 var error = e.IsUnreachable ? "unreachable" : e.IsUnauthorized ? "invalid" : "failed";
                 return Results.LocalRedirect($"/login?error={error}&returnUrl={Uri.EscapeDataString(back)}");
             }
+        });
+        account.MapPost("/change-password", async Task<IResult> (HttpContext http, PfaApiClient api, ILoggerFactory logs,
+            [FromForm] string? currentPassword, [FromForm] string? newPassword, [FromForm] string? confirmPassword) =>
+        {
+            if (http.User.FindFirst(PfaClaims.AccessToken)?.Value is not { } token) return Results.LocalRedirect("/login");
+            if (string.IsNullOrEmpty(currentPassword) || string.IsNullOrEmpty(newPassword))
+                return Results.LocalRedirect($"{PfaClaims.ChangePasswordPath}?error=missing");
+            if (newPassword != confirmPassword) return Results.LocalRedirect($"{PfaClaims.ChangePasswordPath}?error=mismatch");
+            try
+            {
+                var login = await api.ChangePasswordAsync(token, currentPassword, newPassword, http.RequestAborted);
+                var me = await api.MeAsync(login.AccessToken, http.RequestAborted);
+                // The old token died with the change: re-sign the cookie with the fresh one (and without the forced-change mark).
+                await http.SignInAsync(PfaClaims.Create(me, login), new AuthenticationProperties { ExpiresUtc = login.ExpiresAt, IsPersistent = false });
+                return Results.LocalRedirect("/");
+            }
+            catch (PfaApiException e)
+            {
+                logs.CreateLogger("Pfa.Web.Account").LogInformation("Password change refused: {Status}", e.Status);
+                if (e.IsUnauthorized)
+                {
+                    await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+                    return Results.LocalRedirect("/login?error=expired");
+                }
+                var error = e.IsUnreachable ? "unreachable" : e.Errors.ContainsKey("currentPassword") ? "current"
+                    : e.Errors.ContainsKey("newPassword") ? "policy" : "failed";
+                return Results.LocalRedirect($"{PfaClaims.ChangePasswordPath}?error={error}");
+            }
+        }).RequireAuthorization(Components.Pages.ChangePassword.ChangePasswordPolicy);
+        // Where the UI goes when the API answers 401: the session ended server-side (deactivated, password changed, expired).
+        account.MapGet("/signed-out", async (HttpContext http) =>
+        {
+            await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            return Results.LocalRedirect("/login?error=expired");
         });
         account.MapPost("/logout", async (HttpContext http) =>
         {

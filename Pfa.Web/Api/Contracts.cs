@@ -5,7 +5,8 @@ namespace Pfa.Web.Api;
 
 // The web app's view of Pfa.Api's JSON (camelCase, enums as names). Kept here so the web never references the API project.
 
-public sealed record LoginResult(string AccessToken, string TokenType, DateTimeOffset ExpiresAt);
+/// <summary>While <see cref="MustChangePassword"/> is set the API opens only the password change (and /me).</summary>
+public sealed record LoginResult(string AccessToken, string TokenType, DateTimeOffset ExpiresAt, bool MustChangePassword = false);
 public sealed record Membership(string Code, string Name, string Role, bool CanEdit, bool CanCommit);
 public sealed record MeResult(Guid Id, string Username, string DisplayName, string? Email, IReadOnlyList<Membership> Organizations,
     bool CanViewPortfolio = false);

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Pfa.Domain;
 using Pfa.Web.Auth;
@@ -13,12 +14,30 @@ namespace Pfa.Web.Api;
 /// Typed client of Pfa.Api (base address <c>https+http://api</c>, resolved by service discovery).
 /// The bearer token comes from the signed-in user's server-side ticket; it never reaches the browser.
 /// </summary>
-public sealed partial class PfaApiClient(HttpClient http, AuthenticationStateProvider? auth = null)
+public sealed partial class PfaApiClient(HttpClient http, AuthenticationStateProvider? auth = null, NavigationManager? navigation = null)
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter(), new HiddenAmountConverter() } };
+
+    /// <summary>
+    /// The API returns money as null for a user without ViewFinancials; the web's records keep decimals, so a hidden figure
+    /// reads as 0 here (the pages should hide those columns from /me's canViewFinancials; see docs/architecture.md).
+    /// </summary>
+    private sealed class HiddenAmountConverter : JsonConverter<decimal>
+    {
+        public override bool HandleNull => true;
+        public override decimal Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.TokenType == JsonTokenType.Null ? 0m
+            : reader.TokenType == JsonTokenType.String ? decimal.Parse(reader.GetString()!, System.Globalization.CultureInfo.InvariantCulture)
+            : reader.GetDecimal();
+        public override void Write(Utf8JsonWriter writer, decimal value, JsonSerializerOptions options) => writer.WriteNumberValue(value);
+    }
 
     public Task<LoginResult> LoginAsync(string username, string password, CancellationToken ct = default) =>
         SendAsync<LoginResult>(HttpMethod.Post, "/api/auth/login", new { username, password }, token: null, ct);
+
+    /// <summary>Changes the password with the given token; returns the fresh token (the old one stops working at once).</summary>
+    public Task<LoginResult> ChangePasswordAsync(string token, string currentPassword, string newPassword, CancellationToken ct = default) =>
+        SendAsync<LoginResult>(HttpMethod.Post, "/api/auth/change-password", new { currentPassword, newPassword }, token, ct);
 
     public Task<MeResult> MeAsync(string token, CancellationToken ct = default) =>
         SendAsync<MeResult>(HttpMethod.Get, "/api/me", null, token, ct);
@@ -130,7 +149,26 @@ public sealed partial class PfaApiClient(HttpClient http, AuthenticationStatePro
         {
             if (response.IsSuccessStatusCode)
                 return (await response.Content.ReadFromJsonAsync<T>(Json, ct))!;
-            throw await ProblemAsync(response, ct);
+            var problem = await ProblemAsync(response, ct);
+            if (problem.IsUnauthorized && token is not null) SessionEnded();
+            throw problem;
+        }
+    }
+
+    /// <summary>
+    /// The API refused the token (deactivated, password changed or reset, membership gone, expired): inside a circuit, leave
+    /// for the sign-out endpoint, which clears the cookie and shows the login page. Outside one there is nowhere to go.
+    /// </summary>
+    private void SessionEnded()
+    {
+        if (auth is null || navigation is null) return;
+        try
+        {
+            navigation.NavigateTo(PfaClaims.SignedOutPath, forceLoad: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Not in an interactive render (plain HTTP request): the caller shows the error.
         }
     }
 

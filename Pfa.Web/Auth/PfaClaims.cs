@@ -11,6 +11,11 @@ public static class PfaClaims
     public const string Memberships = "pfa:memberships";
     /// <summary>Present when the user may open the cross-organization portfolio (BEO analysts, admins).</summary>
     public const string Portfolio = "pfa:portfolio";
+    /// <summary>Present until the user has changed a temporary password: every page but the change page is closed.</summary>
+    public const string MustChangePassword = "pfa:must_change_password";
+    /// <summary>Where the web app sends a user whose API session ended (401): signs the cookie out, then /login.</summary>
+    public const string SignedOutPath = "/account/signed-out";
+    public const string ChangePasswordPath = "/account/change-password";
 
     public static ClaimsPrincipal Create(MeResult me, LoginResult login)
     {
@@ -23,6 +28,7 @@ public static class PfaClaims
             new Claim(Memberships, JsonSerializer.Serialize(me.Organizations, PfaApiClient.Json)),
         ], "pfa-cookie");
         if (me.CanViewPortfolio) identity.AddClaim(new Claim(Portfolio, "true"));
+        if (login.MustChangePassword) identity.AddClaim(new Claim(MustChangePassword, "true"));
         return new ClaimsPrincipal(identity);
     }
 
@@ -32,6 +38,7 @@ public static class PfaClaims
             : [];
 
     public static bool CanViewPortfolio(this ClaimsPrincipal user) => user.HasClaim(Portfolio, "true");
+    public static bool MustChangePasswordFirst(this ClaimsPrincipal user) => user.HasClaim(MustChangePassword, "true");
 
     public static string DisplayName(this ClaimsPrincipal user) =>
         user.FindFirst("display_name")?.Value ?? user.Identity?.Name ?? "";
