@@ -75,7 +75,12 @@ public static class PemsConnectionApi
         await db.SaveChangesAsync(ct);
         // Never the password: only whether one was sent.
         await audit.RecordAsync(new AuditEntry(AuditActions.PemsConnection, UserId: ctx.UserId, ActorName: ctx.UserName, OrganizationId: ctx.OrganizationId,
-            Entity: "pems_connection", Details: new { row.BaseUrl, row.Tenant, row.Username, passwordChanged = !string.IsNullOrEmpty(request.Password) },
+            Entity: "pems_connection", Details: new
+            {
+                // Never user info a URL might carry, never the password: only whether one was sent.
+                baseUrl = Uri.TryCreate(row.BaseUrl, UriKind.Absolute, out var url) ? url.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped) : null,
+                row.Tenant, row.Username, passwordChanged = !string.IsNullOrEmpty(request.Password),
+            },
             Ip: http.ClientIp()), ct);
         return TypedResults.Ok(ToDto(ctx.OrganizationCode, row));
     }
