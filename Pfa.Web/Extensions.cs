@@ -178,6 +178,24 @@ public static class Extensions
                 return Results.Problem(statusCode: e.IsUnreachable ? StatusCodes.Status502BadGateway : e.Status, title: e.Describe());
             }
         }).RequireAuthorization();
+        // The audit trail's CSV with the page's filters (the API checks who may read what, and audits the export).
+        app.MapGet("/export/audit.csv", async Task<IResult> (HttpContext http, PfaApiClient api) =>
+        {
+            if (http.User.FindFirst(PfaClaims.AccessToken)?.Value is not { } token) return Results.Unauthorized();
+            var allowed = new[] { "org", "user", "action", "outcome", "from", "to" };
+            var query = string.Join('&', http.Request.Query.Where(q => allowed.Contains(q.Key))
+                .Select(q => $"{q.Key}={Uri.EscapeDataString(q.Value.ToString())}"));
+            try
+            {
+                var upstream = await api.OpenAuditExportAsync(query, token, http.RequestAborted);
+                http.Response.RegisterForDispose(upstream);
+                return Results.Stream(await upstream.Content.ReadAsStreamAsync(http.RequestAborted), "text/csv; charset=utf-8", "audit.csv");
+            }
+            catch (PfaApiException e)
+            {
+                return Results.Problem(statusCode: e.IsUnreachable ? StatusCodes.Status502BadGateway : e.Status, title: e.Describe());
+            }
+        }).RequireAuthorization();
     }
 
     private static string SafeReturnUrl(string? url) =>

@@ -7,9 +7,17 @@ namespace Pfa.Web.Api;
 
 /// <summary>While <see cref="MustChangePassword"/> is set the API opens only the password change (and /me).</summary>
 public sealed record LoginResult(string AccessToken, string TokenType, DateTimeOffset ExpiresAt, bool MustChangePassword = false);
-public sealed record Membership(string Code, string Name, string Role, bool CanEdit, bool CanCommit);
+public sealed record Membership(string Code, string Name, string Role, bool CanEdit, bool CanCommit, bool CanViewFinancials = true,
+    IReadOnlyList<string>? Permissions = null)
+{
+    public bool Has(string permission) => Permissions?.Contains(permission) == true;
+}
 public sealed record MeResult(Guid Id, string Username, string DisplayName, string? Email, IReadOnlyList<Membership> Organizations,
-    bool CanViewPortfolio = false);
+    bool CanViewPortfolio = false, bool IsSystemAdmin = false, bool MustChangePassword = false)
+{
+    /// <summary>System admins read the whole trail; ViewAudit holders their organizations'.</summary>
+    public bool CanViewAudit => IsSystemAdmin || Organizations.Any(o => o.Has("ViewAudit"));
+}
 
 /// <summary>A grid row; <see cref="BaseValues"/> is, per changed field, the PEMS value my draft started from.</summary>
 public sealed record PfaRow(string PfaId, string DraftState, string[] ChangedFields, PfaRecord Record, JsonObject? BaseValues = null)
@@ -72,6 +80,28 @@ public sealed record ConflictItem(string PfaId, string[] Fields, System.Text.Jso
 /// <summary><c>KeepMine</c>, <c>TakePems</c> or <c>Merge</c> (with the fields whose draft value wins).</summary>
 public sealed record ResolveConflictCommand(string Strategy, string[]? KeepMine);
 public sealed record ResolveConflictResult(string PfaId, string Outcome);
+
+/// <summary>One row of <c>GET /api/audit</c>.</summary>
+public sealed record AuditEntry(long Id, DateTimeOffset At, Guid? UserId, string? ActorName, string? Organization, string Action, string Outcome,
+    string? Entity, string? EntityId, JsonObject? Details, string? Ip);
+public sealed record AuditPage(IReadOnlyList<AuditEntry> Items, string? NextCursor);
+/// <summary>Filters of the audit page (and its CSV download), as the API's query string.</summary>
+public sealed record AuditFilter(string? Org = null, string? User = null, string? Action = null, string? Outcome = null,
+    DateTime? From = null, DateTime? To = null)
+{
+    public string ToQueryString(string? cursor = null, int? limit = null)
+    {
+        var parts = new List<string>();
+        void Add(string key, string? value) { if (!string.IsNullOrWhiteSpace(value)) parts.Add($"{key}={Uri.EscapeDataString(value.Trim())}"); }
+        Add("org", Org); Add("user", User); Add("action", Action); Add("outcome", Outcome);
+        Add("from", From?.ToString("yyyy-MM-dd'T'00:00:00'Z'", System.Globalization.CultureInfo.InvariantCulture));
+        // "to" is inclusive on the page: the API's bound is exclusive, so the next midnight.
+        Add("to", To?.AddDays(1).ToString("yyyy-MM-dd'T'00:00:00'Z'", System.Globalization.CultureInfo.InvariantCulture));
+        Add("cursor", cursor);
+        if (limit is { } l) parts.Add($"limit={l}");
+        return string.Join('&', parts);
+    }
+}
 
 /// <summary>One event of <c>GET /events</c>: <c>{type, org, at, payload}</c> (see Pfa.Domain.PfaEvents).</summary>
 public sealed record LiveEvent(string Type, string? Org, DateTimeOffset At, System.Text.Json.Nodes.JsonObject? Payload);

@@ -100,6 +100,26 @@ public sealed partial class PfaApiClient(HttpClient http, AuthenticationStatePro
         }
     }
 
+    public async Task<AuditPage> AuditAsync(AuditFilter filter, string? cursor, int limit, CancellationToken ct = default) =>
+        await SendAsync<AuditPage>(HttpMethod.Get, $"/api/audit?{filter.ToQueryString(cursor, limit)}", null, await TokenAsync(), ct);
+
+    /// <summary>The API's audit CSV, headers read and body not yet (streamed on by the web app's /export/audit.csv).</summary>
+    public async Task<HttpResponseMessage> OpenAuditExportAsync(string query, string token, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/audit.csv?{query}");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        try
+        {
+            var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            if (response.IsSuccessStatusCode) return response;
+            using (response) throw await ProblemAsync(response, ct);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new PfaApiException(0, "The PFA service cannot be reached.", inner: e);
+        }
+    }
+
     /// <summary>My changed lines in <paramref name="org"/> (the merged list with changedOnly).</summary>
     public async Task<long> DraftCountAsync(string org, CancellationToken ct = default) =>
         (await ListAsync(org, new GridQuery { ChangedOnly = true }, null, 1, ct)).Total ?? 0;

@@ -13,6 +13,8 @@ public static class PfaClaims
     public const string Portfolio = "pfa:portfolio";
     /// <summary>Present until the user has changed a temporary password: every page but the change page is closed.</summary>
     public const string MustChangePassword = "pfa:must_change_password";
+    /// <summary>Present when the user may read the audit trail (system admin, or ViewAudit somewhere).</summary>
+    public const string Audit = "pfa:audit";
     /// <summary>Where the web app sends a user whose API session ended (401): signs the cookie out, then /login.</summary>
     public const string SignedOutPath = "/account/signed-out";
     public const string ChangePasswordPath = "/account/change-password";
@@ -29,6 +31,7 @@ public static class PfaClaims
         ], "pfa-cookie");
         if (me.CanViewPortfolio) identity.AddClaim(new Claim(Portfolio, "true"));
         if (login.MustChangePassword) identity.AddClaim(new Claim(MustChangePassword, "true"));
+        if (me.CanViewAudit) identity.AddClaim(new Claim(Audit, "true"));
         return new ClaimsPrincipal(identity);
     }
 
@@ -39,6 +42,7 @@ public static class PfaClaims
 
     public static bool CanViewPortfolio(this ClaimsPrincipal user) => user.HasClaim(Portfolio, "true");
     public static bool MustChangePasswordFirst(this ClaimsPrincipal user) => user.HasClaim(MustChangePassword, "true");
+    public static bool CanViewAudit(this ClaimsPrincipal user) => user.HasClaim(Audit, "true");
 
     public static string DisplayName(this ClaimsPrincipal user) =>
         user.FindFirst("display_name")?.Value ?? user.Identity?.Name ?? "";
