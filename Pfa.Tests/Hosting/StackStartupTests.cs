@@ -114,8 +114,10 @@ public sealed class StackStartupTests(StackFixture stack)
         var cache = (await stack.App.GetConnectionStringAsync(PfaResources.Redis, TestContext.Current.CancellationToken))!;
         var cachePassword = cache.Split(',').Single(p => p.StartsWith("password=", StringComparison.Ordinal))["password=".Length..];
         var jwtKey = ProcessInspector.Environment(stack.App.GetProcessId(PfaResources.Api)!.Value)["Jwt__Key"];
-        string[] secrets = [pfadb.Password!, cachePassword, jwtKey];
-        Assert.All(secrets, s => Assert.True(s.Length >= 22));
+        var adminPassword = ProcessInspector.Environment(stack.App.GetProcessId(PfaResources.Api)!.Value)["Bootstrap__AdminPassword"];
+        Assert.True(adminPassword.Length >= 20);
+        string[] secrets = [pfadb.Password!, cachePassword, jwtKey, adminPassword];
+        Assert.All(secrets[..3], s => Assert.True(s.Length >= 22));
 
         string[] resources = [PfaResources.Postgres, PfaResources.Redis, PfaResources.PgAdmin, PfaResources.PemsSimulator, PfaResources.Api, PfaResources.SyncWorker, PfaResources.Web];
         foreach (var resource in resources)
