@@ -35,6 +35,10 @@ public sealed class WriteBackTests(InfrastructureFixture infra)
         Assert.Equal((newRate, "2031-03-15", 2), (await h.ListAsync($"SELECT monthly_rate, data->>'forecastEnd', mirror_version FROM pfa_mirror WHERE id = {mirrorId}",
             r => (r.GetDecimal(0), r.GetString(1), r.GetInt32(2)))).Single());
         Assert.Equal(versionBefore + 1, await h.OrgMirrorVersionAsync());
+        // One audit row for the pass, with its counts.
+        Assert.Equal(("success", 1, 0), (await h.ListAsync(
+            "SELECT outcome, (details->>'written')::int, (details->>'conflicts')::int FROM audit_log WHERE organization_id = @org AND action = 'writeback.pass'",
+            r => (r.GetString(0), r.GetInt32(1), r.GetInt32(2)))).Single());
         // Done rows are not written again; the next read sync sees PEMS = mirror.
         Assert.Equal(new WriteBackResult(0, 0, 0, 0), await WriteBack(h).RunAsync(h.OrgId, h.Code, Http.Ct));
         Assert.Equal(0, (await h.RunAsync()).Updated);
@@ -55,6 +59,9 @@ public sealed class WriteBackTests(InfrastructureFixture infra)
 
         Assert.Equal(new WriteBackResult(0, 1, 0, 0), result);
         Assert.Equal(rate + 999m, PemsWriteMapping.Default.FromUds(await client.GetRecordAsync(h.Code, pfaId, Http.Ct), ["monthlyRate"])["monthlyRate"]);
+        Assert.Equal(("failure", 0, 1), (await h.ListAsync(
+            "SELECT outcome, (details->>'written')::int, (details->>'conflicts')::int FROM audit_log WHERE organization_id = @org AND action = 'writeback.pass'",
+            r => (r.GetString(0), r.GetInt32(1), r.GetInt32(2)))).Single());
         Assert.Equal(("conflict", "failed"), await StatesAsync(h, delta));
         Assert.Equal(["monthlyRate"], (await h.ListAsync($"SELECT unnest(conflict_fields) FROM pfa_modification WHERE id = '{delta}'", r => r.GetString(0))));
     }
