@@ -17,6 +17,8 @@ public sealed record MeResult(Guid Id, string Username, string DisplayName, stri
 {
     /// <summary>System admins read the whole trail; ViewAudit holders their organizations'.</summary>
     public bool CanViewAudit => IsSystemAdmin || Organizations.Any(o => o.Has("ViewAudit"));
+    /// <summary>System admins manage every user; ManageUsers holders the members of their organizations.</summary>
+    public bool CanManageUsers => IsSystemAdmin || Organizations.Any(o => o.Has("ManageUsers"));
 }
 
 /// <summary>A grid row; <see cref="BaseValues"/> is, per changed field, the PEMS value my draft started from.</summary>
