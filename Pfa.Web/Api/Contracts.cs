@@ -17,6 +17,8 @@ public sealed record MeResult(Guid Id, string Username, string DisplayName, stri
 {
     /// <summary>System admins read the whole trail; ViewAudit holders their organizations'.</summary>
     public bool CanViewAudit => IsSystemAdmin || Organizations.Any(o => o.Has("ViewAudit"));
+    /// <summary>System admins manage every user; ManageUsers holders the members of their organizations.</summary>
+    public bool CanManageUsers => IsSystemAdmin || Organizations.Any(o => o.Has("ManageUsers"));
 }
 
 /// <summary>A grid row; <see cref="BaseValues"/> is, per changed field, the PEMS value my draft started from.</summary>
@@ -51,7 +53,8 @@ public sealed record BulkFilter(string[]? Category, string[]? Class, string[]? S
 public sealed record BulkCommand(string Operation, string[]? PfaIds, BulkFilter? Filter = null, int? Days = null, DateOnly? Start = null,
     DateOnly? End = null, decimal? Amount = null, string? Value = null, string? SessionId = null, int? Months = null);
 public sealed record BulkResult(int Matched, int Changed, int Removed, int Skipped);
-public sealed record BulkPreview(int Matched, int Eligible, int Changing, int Skipped, decimal ForecastBefore, decimal ForecastAfter, decimal ForecastImpact);
+/// <summary>The forecast figures are null for a member without ViewFinancials.</summary>
+public sealed record BulkPreview(int Matched, int Eligible, int Changing, int Skipped, decimal? ForecastBefore, decimal? ForecastAfter, decimal? ForecastImpact);
 public sealed record DiscardResult(int Discarded);
 public sealed record CommitConflict(string PfaId, string[] Fields);
 public sealed record CommitResult(int Committed, int Conflicts, IReadOnlyList<CommitConflict> ConflictDetails);

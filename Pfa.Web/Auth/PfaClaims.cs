@@ -15,6 +15,10 @@ public static class PfaClaims
     public const string MustChangePassword = "pfa:must_change_password";
     /// <summary>Present when the user may read the audit trail (system admin, or ViewAudit somewhere).</summary>
     public const string Audit = "pfa:audit";
+    /// <summary>Present for system administrators (every user, every organization).</summary>
+    public const string SystemAdmin = "pfa:system_admin";
+    /// <summary>Present when the user administers users somewhere (system admin, or ManageUsers in an organization).</summary>
+    public const string Users = "pfa:users";
     /// <summary>Where the web app sends a user whose API session ended (401): signs the cookie out, then /login.</summary>
     public const string SignedOutPath = "/account/signed-out";
     public const string ChangePasswordPath = "/account/change-password";
@@ -32,6 +36,8 @@ public static class PfaClaims
         if (me.CanViewPortfolio) identity.AddClaim(new Claim(Portfolio, "true"));
         if (login.MustChangePassword) identity.AddClaim(new Claim(MustChangePassword, "true"));
         if (me.CanViewAudit) identity.AddClaim(new Claim(Audit, "true"));
+        if (me.IsSystemAdmin) identity.AddClaim(new Claim(SystemAdmin, "true"));
+        if (me.CanManageUsers) identity.AddClaim(new Claim(Users, "true"));
         return new ClaimsPrincipal(identity);
     }
 
@@ -43,6 +49,8 @@ public static class PfaClaims
     public static bool CanViewPortfolio(this ClaimsPrincipal user) => user.HasClaim(Portfolio, "true");
     public static bool MustChangePasswordFirst(this ClaimsPrincipal user) => user.HasClaim(MustChangePassword, "true");
     public static bool CanViewAudit(this ClaimsPrincipal user) => user.HasClaim(Audit, "true");
+    public static bool IsSystemAdmin(this ClaimsPrincipal user) => user.HasClaim(SystemAdmin, "true");
+    public static bool CanManageUsers(this ClaimsPrincipal user) => user.HasClaim(Users, "true");
 
     public static string DisplayName(this ClaimsPrincipal user) =>
         user.FindFirst("display_name")?.Value ?? user.Identity?.Name ?? "";

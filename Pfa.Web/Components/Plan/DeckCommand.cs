@@ -75,6 +75,7 @@ public sealed class DeckForm
     {
         var lines = $"{p.Changing:#,0} of {p.Matched:#,0} {(p.Matched == 1 ? "line" : "lines")} change";
         var skipped = p.Skipped > 0 ? $" · {p.Skipped:#,0} skipped by the rules (e.g. actualized)" : "";
-        return $"{lines}{skipped} · forecast {KpiFormat.SignedMoney(p.ForecastImpact)} ({KpiFormat.Money(p.ForecastBefore)} → {KpiFormat.Money(p.ForecastAfter)})";
+        if (p is not { ForecastImpact: { } impact, ForecastBefore: { } before, ForecastAfter: { } after }) return lines + skipped;
+        return $"{lines}{skipped} · forecast {KpiFormat.SignedMoney(impact)} ({KpiFormat.Money(before)} → {KpiFormat.Money(after)})";
     }
 }
