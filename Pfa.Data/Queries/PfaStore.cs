@@ -292,7 +292,7 @@ public static class PfaStore
     {
         await using var cmd = s.Command("""
             WITH drafts AS (
-              SELECT d.id, d.mirror_id, d.changes, m.pfa_id,
+              SELECT d.id, d.mirror_id, d.changes, m.pfa_id, m.new_line_owner IS NOT NULL AS is_new,
                      array(SELECT k FROM jsonb_object_keys(d.changes) k
                            WHERE coalesce(m.data->k, 'null'::jsonb) IS DISTINCT FROM d.base_values->k) AS conflict_fields
               FROM pfa_modification d JOIN pfa_mirror m ON m.id = d.mirror_id
@@ -309,7 +309,7 @@ public static class PfaStore
             ), queued AS (
               INSERT INTO pfa_outbox (organization_id, modification_id, mirror_id, pfa_id, payload, status, attempts, created_at)
               SELECT @org, x.id, x.mirror_id, x.pfa_id,
-                     jsonb_build_object('pfaId', x.pfa_id, 'changes', x.changes, 'modifiedBy', @username), 'pending', 0, now()
+                     jsonb_build_object('pfaId', x.pfa_id, 'changes', x.changes, 'modifiedBy', @username, 'insert', x.is_new), 'pending', 0, now()
               FROM drafts x JOIN moved mv ON mv.id = x.id WHERE mv.state = 'committed'
               RETURNING 1
             )
