@@ -136,10 +136,11 @@ public static class ExportApi
     private static async Task<Stream> WriteXlsxAsync(IEnumerable<Dictionary<string, object?>> rows, string sheet, CancellationToken ct)
     {
         var path = Path.Combine(Path.GetTempPath(), $"pfa-export-{Guid.NewGuid():N}.xlsx");
+        // MiniExcel's zip writer needs a seekable read/write stream: the temporary file, not the response.
         var config = new OpenXmlConfiguration { EnableAutoWidth = false, FastMode = true };
         await Task.Run(() =>
         {
-            using var fs = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+            using var fs = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16);
             MiniExcel.SaveAs(fs, rows, printHeader: true, sheetName: sheet, excelType: ExcelType.XLSX, configuration: config);
         }, ct);
         return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
