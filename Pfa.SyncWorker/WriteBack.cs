@@ -216,7 +216,8 @@ public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient defaultPems,
         {
             var query = new GridQuery { Filters = [new() { AliasName = "description", Operator = "ENDS", Value = marker }] };
             var page = await pems.ReadGridPageAsync(orgCode, query, 0, ct);
-            var found = page.Rows.Select(normalizer.Normalize).Where(n => n.IsValid && n.PfaId is { Length: > 0 }).Select(n => n.PfaId!).FirstOrDefault();
+            // The raw id cell, not the normalised row: a line PEMS holds must be found even if our mapping would reject it.
+            var found = page.Rows.Select(r => r[CupfagGrid.PfaId]?.Trim()).FirstOrDefault(id => !string.IsNullOrEmpty(id));
             if (found is not null)
             {
                 logger.LogInformation("New line {Provisional} ({Org}) was already added to PEMS as {PfaId}; not adding it again", item.PfaId, orgCode, found);
