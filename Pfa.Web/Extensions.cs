@@ -137,6 +137,25 @@ public static class Extensions
                 return Results.Problem(statusCode: e.IsUnreachable ? StatusCodes.Status502BadGateway : e.Status, title: e.Describe());
             }
         }).RequireAuthorization();
+
+        // The spreadsheet exports: the grid (the query string carries the grid's filter and sort as GET /pfa takes them) and my changes.
+        foreach (var file in new[] { "grid.xlsx", "changes.xlsx" })
+            app.MapGet($"/export/{{org}}/{file}", async Task<IResult> (string org, HttpContext http, PfaApiClient api) =>
+            {
+                if (http.User.FindFirst(PfaClaims.AccessToken)?.Value is not { } token) return Results.Unauthorized();
+                try
+                {
+                    var upstream = await api.OpenExportAsync(org, file + http.Request.QueryString.Value, token, http.RequestAborted);
+                    http.Response.RegisterForDispose(upstream);
+                    var name = upstream.Content.Headers.ContentDisposition?.FileNameStar ?? upstream.Content.Headers.ContentDisposition?.FileName?.Trim('"') ?? file;
+                    return Results.Stream(await upstream.Content.ReadAsStreamAsync(http.RequestAborted),
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name);
+                }
+                catch (PfaApiException e)
+                {
+                    return Results.Problem(statusCode: e.IsUnreachable ? StatusCodes.Status502BadGateway : e.Status, title: e.Describe());
+                }
+            }).RequireAuthorization();
     }
 
     private static string SafeReturnUrl(string? url) =>
