@@ -26,10 +26,10 @@ public static class ExportApi
             .Produces<string>(StatusCodes.Status200OK, "text/csv")
             .WithSummary("The caller's changed lines (open deltas) in the original forecast-export layout: PFA ID, Start Date, End Date, Monthly Rate.");
         group.MapGet("/grid.xlsx", Grid)
-            .Produces(StatusCodes.Status200OK, contentType: XlsxType)
+            .Produces<byte[]>(StatusCodes.Status200OK, XlsxType)
             .WithSummary("The filtered grid (same filters and sort as GET /pfa, merged with my drafts) as .xlsx with typed cells: dates, numbers, booleans.");
         group.MapGet("/changes.xlsx", Changes)
-            .Produces(StatusCodes.Status200OK, contentType: XlsxType)
+            .Produces<byte[]>(StatusCodes.Status200OK, XlsxType)
             .WithSummary("My open changes as .xlsx: one row per changed field, PEMS value → mine, with the line's state.");
         return app;
     }

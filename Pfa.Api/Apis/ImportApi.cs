@@ -126,6 +126,9 @@ public static class ImportApi
         var invalidLines = items.Where((item, i) => rowErrors[i].Count > 0 && item.PfaId is not null && check.Bases.ContainsKey(item.PfaId))
             .Select(item => check.Bases[item.PfaId].MirrorId).ToHashSet();
         foreach (var id in invalidLines) check.Pending.Remove(id);
+        for (var i = 0; i < items.Count; i++)
+            if (rowErrors[i].Count == 0 && check.Bases.TryGetValue(items[i].PfaId, out var line) && invalidLines.Contains(line.MirrorId))
+                rowErrors[i]["pfaId"] = ["Another row of this line has errors: the line is skipped."];
 
         var rows = new List<ImportRowDto>(items.Count);
         for (var i = 0; i < items.Count; i++)
