@@ -92,6 +92,10 @@ namespace Pfa.Data.Migrations
                 DROP FUNCTION IF EXISTS pfa_new_line_visibility();
                 DROP FUNCTION IF EXISTS pfa_user_names(uuid[]);
                 DROP POLICY IF EXISTS new_lines_private ON pfa_mirror;
+                -- Lines never added to PEMS cannot outlive the column that marks them.
+                DELETE FROM pfa_outbox o USING pfa_mirror m WHERE o.mirror_id = m.id AND m.new_line_owner IS NOT NULL;
+                DELETE FROM draft_journal_line l USING pfa_mirror m WHERE l.mirror_id = m.id AND m.new_line_owner IS NOT NULL;
+                DELETE FROM pfa_modification d USING pfa_mirror m WHERE d.mirror_id = m.id AND m.new_line_owner IS NOT NULL;
                 DELETE FROM pfa_mirror WHERE new_line_owner IS NOT NULL;
                 """);
             migrationBuilder.DropColumn(name: "new_line_owner", table: "pfa_mirror");
