@@ -27,6 +27,9 @@ public sealed class LineHistoryTests(InfrastructureFixture infra) : IAsyncLifeti
         await _host.UpsertMirrorAsync(_orgId, Lines.Rental("7001", rate: 1000m), Lines.Rental("7002"));
         await _host.UpsertMirrorAsync(_orgId, Lines.Rental("7001", rate: 1500m) with { ForecastEnd = Lines.D("2025-04-01"), PemsVersion = "v2" });
         await _host.UpsertMirrorAsync(_orgId, Lines.Rental("7001", rate: 2000m) with { ForecastEnd = Lines.D("2025-04-01"), PemsVersion = "v3" });
+        // 7003 was discontinued in PEMS after version 1: the domain never reinstates a discontinued line.
+        await _host.UpsertMirrorAsync(_orgId, Lines.Rental("7003"));
+        await _host.UpsertMirrorAsync(_orgId, Lines.Rental("7003") with { IsDiscontinued = true, PemsVersion = "v2" });
         _pm = await _host.LoginAsync(pm);
         _viewer = await _host.LoginAsync(viewer);
     }
@@ -100,5 +103,13 @@ public sealed class LineHistoryTests(InfrastructureFixture infra) : IAsyncLifeti
         Assert.Empty((await (await _pm.PostAsJsonAsync($"/api/orgs/{_org}/pfa/7001/history/3/restore", new { }, Http.Ct)).JsonAsync())["fields"]!.AsArray());
         Assert.Equal(HttpStatusCode.Forbidden, (await _viewer.PostAsJsonAsync($"/api/orgs/{_org}/pfa/7001/history/1/restore", new { }, Http.Ct)).StatusCode);
         await (await _pm.PostAsJsonAsync($"/api/orgs/{_org}/pfa/7001/history/9/restore", new { }, Http.Ct)).JsonAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Restoring_a_version_the_rules_refuse_is_a_400_naming_the_field_and_leaves_no_draft()
+    {
+        var problem = await (await _pm.PostAsJsonAsync($"/api/orgs/{_org}/pfa/7003/history/1/restore", new { }, Http.Ct)).JsonAsync(HttpStatusCode.BadRequest);
+        Assert.NotNull(problem["errors"]!["isDiscontinued"]);
+        Assert.Equal("pristine", (await Line(_pm, "7003"))["draftState"]!.GetValue<string>());
     }
 }
