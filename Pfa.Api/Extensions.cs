@@ -115,6 +115,9 @@ public static class Extensions
         app.MapGet("/", () => Results.Text("PFA Vanguard API")).ExcludeFromDescription();
         app.MapAuthApi();
         app.MapPfaApi();
+        app.MapHistoryApi();
+        app.MapNewLinesApi();
+        app.MapImportApi();
         app.MapDraftsApi();
         app.MapKpiApi();
         app.MapPortfolioApi();

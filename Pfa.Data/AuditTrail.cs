@@ -10,7 +10,7 @@ public static class AuditActions
     public const string SignIn = "auth.sign-in", PasswordChange = "auth.password-change", PasswordReset = "user.password-reset",
         UserCreate = "user.create", UserUpdate = "user.update", UserDeactivate = "user.deactivate", UserReactivate = "user.reactivate",
         MembershipSet = "membership.set", MembershipRemove = "membership.remove", PermissionsSet = "membership.permissions",
-        Commit = "drafts.commit", ConflictResolve = "conflict.resolve", SyncTrigger = "sync.trigger", ExportCsv = "export.csv",
+        Commit = "drafts.commit", ConflictResolve = "conflict.resolve", SyncTrigger = "sync.trigger", ExportCsv = "export.csv", ExportXlsx = "export.xlsx",
         PemsConnection = "pems-connection.update", AuditExport = "audit.export", WriteBack = "writeback.pass";
 }
 

@@ -79,6 +79,11 @@ public sealed class PfaMirror
     public DateTimeOffset LastSyncedAt { get; set; }
     public long? LastSeenSyncId { get; set; }
     public DateTimeOffset? DeletedInPemsAt { get; set; }
+    /// <summary>
+    /// Set on a line created in the app and not yet in PEMS (provisional <see cref="PfaId"/> <c>NEW-…</c>): its author, the only user
+    /// who sees it (RLS). Cleared by the write-back when PEMS's ADD returned the real PFS_ID.
+    /// </summary>
+    public Guid? NewLineOwner { get; set; }
 }
 
 public sealed class PfaMirrorHistory

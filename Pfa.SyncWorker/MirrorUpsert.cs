@@ -127,7 +127,7 @@ public static class MirrorUpsert
         }
         await using var cmd = new NpgsqlCommand("""
             UPDATE pfa_mirror m SET deleted_in_pems_at = now(), last_synced_at = now()
-            WHERE m.organization_id = @org AND m.deleted_in_pems_at IS NULL
+            WHERE m.organization_id = @org AND m.deleted_in_pems_at IS NULL AND m.new_line_owner IS NULL -- not in PEMS yet, by design
               AND NOT EXISTS (SELECT 1 FROM pfa_sync_seen s WHERE s.sync_id = @sync AND s.pfa_id = m.pfa_id)
             """, conn, tx);
         cmd.CommandTimeout = StatementTimeoutSeconds;

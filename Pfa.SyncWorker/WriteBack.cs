@@ -8,6 +8,7 @@ using Pfa.Domain;
 using Pfa.Pems;
 using Pfa.Pems.Grid;
 using Pfa.Pems.Mapping;
+using Pfa.Pems.Uds;
 
 namespace Pfa.SyncWorker;
 
@@ -47,8 +48,9 @@ public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient defaultPems,
                   UPDATE pfa_outbox o SET status = 'processing', attempts = o.attempts + 1, next_attempt_at = now() + @lease
                   FROM c WHERE o.id = c.id RETURNING o.id, o.modification_id, o.pfa_id, o.attempts
                 )
-                SELECT o.id, o.modification_id, o.pfa_id, o.attempts, d.changes::text, d.base_values::text, d.user_id
-                FROM o JOIN pfa_modification d ON d.id = o.modification_id
+                SELECT o.id, o.modification_id, o.pfa_id, o.attempts, d.changes::text, d.base_values::text, d.user_id,
+                       m.new_line_owner IS NOT NULL, m.id, (m.data || d.changes)::text
+                FROM o JOIN pfa_modification d ON d.id = o.modification_id JOIN pfa_mirror m ON m.id = d.mirror_id
                 ORDER BY o.id
                 """, lockConn))
             {
@@ -57,7 +59,10 @@ public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient defaultPems,
                 await using var r = await claim.ExecuteReaderAsync(ct);
                 while (await r.ReadAsync(ct))
                     claimed.Add(new ClaimedWrite(r.GetInt64(0), r.GetGuid(1), r.GetString(2), r.GetInt32(3),
-                        JsonNode.Parse(r.GetString(4))!.AsObject(), JsonNode.Parse(r.GetString(5))!.AsObject(), r.GetGuid(6)));
+                        JsonNode.Parse(r.GetString(4))!.AsObject(), JsonNode.Parse(r.GetString(5))!.AsObject(), r.GetGuid(6))
+                    {
+                        IsNewLine = r.GetBoolean(7), MirrorId = r.GetInt64(8), Merged = JsonNode.Parse(r.GetString(9))!.AsObject(),
+                    });
             }
             if (claimed.Count == 0) return new(0, 0, 0, 0);
             var pems = connections is null ? defaultPems : await connections.ClientForAsync(organizationId, ct);
@@ -78,6 +83,16 @@ public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient defaultPems,
                 await StateAsync(organizationCode, item.PfaId, item.User, ModificationState.Syncing, null);
                 try
                 {
+                  if (item.IsNewLine)
+                  {
+                    var pfsId = await AddNewLineAsync(pems, organizationCode, item, ct);
+                    var line = await ReadLineAsync(pems, organizationCode, pfsId, ct);
+                    await FinishAsync(item, "done", "synced", null, null, line, organizationId, syncId, ct, renameTo: pfsId);
+                    mirrorChanged = true; // a line became visible to the organization
+                    written++;
+                  }
+                  else
+                  {
                     var current = AsMirrorHolds(_write.FromUds(await pems.GetRecordAsync(organizationCode, item.PfaId, ct), item.Changes.Select(c => c.Key)));
                     var conflicting = item.Changes
                         .Where(c => !Same(ToJson(current[c.Key]), item.Base[c.Key]) && !Same(ToJson(current[c.Key]), c.Value))
@@ -102,6 +117,7 @@ public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient defaultPems,
                         mirrorChanged |= await FinishAsync(item, "done", "synced", null, null, line, organizationId, syncId, ct);
                         written++;
                     }
+                  }
                 }
                 catch (PemsException e) when (IsTransient(e.Kind) && item.Attempts < MaxAttempts)
                 {
@@ -182,16 +198,82 @@ public sealed class WriteBackRunner(NpgsqlDataSource db, PemsClient defaultPems,
     }
 
     /// <summary>Closes the outbox row and the delta, and upserts the line as PEMS holds it now; true when the mirror changed.</summary>
-    private sealed record ClaimedWrite(long Id, Guid ModificationId, string PfaId, int Attempts, JsonObject Changes, JsonObject Base, Guid User);
+    private sealed record ClaimedWrite(long Id, Guid ModificationId, string PfaId, int Attempts, JsonObject Changes, JsonObject Base, Guid User)
+    {
+        /// <summary>A line created in the app: <see cref="PfaId"/> is provisional (NEW-…), <see cref="Merged"/> the whole line to ADD.</summary>
+        public bool IsNewLine { get; init; }
+        public long MirrorId { get; init; }
+        public JsonObject Merged { get; init; } = [];
+    }
+
+    /// <summary>The marker a new line carries in its PEMS description, so a retried ADD finds the line instead of adding it twice.</summary>
+    public static string NewLineMarker(string provisionalId) => $"[{provisionalId}]";
+
+    /// <summary>
+    /// CUPFA2 ADD of a line created in the app; returns PEMS's PFS_ID. ADD is not idempotent, so the description carries our
+    /// provisional id as a marker: a retry (attempt 2+, after a lost answer, a timeout or a crash) first looks the marker up in
+    /// the grid and takes the line it finds instead of adding another one.
+    /// </summary>
+    private async Task<string> AddNewLineAsync(PemsClient pems, string orgCode, ClaimedWrite item, CancellationToken ct)
+    {
+        var marker = NewLineMarker(item.PfaId);
+        if (item.Attempts > 1)
+        {
+            var query = new GridQuery { Filters = [new() { AliasName = "description", Operator = "ENDS", Value = marker }] };
+            var page = await pems.ReadGridPageAsync(orgCode, query, 0, ct);
+            // The raw id cell, not the normalised row: a line PEMS holds must be found even if our mapping would reject it.
+            var found = page.Rows.Select(r => r[CupfagGrid.PfaId]?.Trim()).FirstOrDefault(id => !string.IsNullOrEmpty(id));
+            if (found is not null)
+            {
+                logger.LogInformation("New line {Provisional} ({Org}) was already added to PEMS as {PfaId}; not adding it again", item.PfaId, orgCode, found);
+                return found;
+            }
+        }
+        var record = PfaJson.FromJson(item.Merged);
+        var typed = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var field in PemsWriteMapping.EditableFields)
+        {
+            if (field == PfaFieldNames.Description || _write.Find(field) is null || item.Merged[field] is null) continue;
+            typed[field] = FromJson(field, item.Merged[field]);
+        }
+        var pairs = _write.ToUds(typed);
+        pairs.Add(new UdsFieldValuePair("DESCRIPTION", UdsFieldValue.Text($"{record.Description} {marker}".Trim())));
+        if (record.AreaSilo is { Length: > 0 } area) pairs.Add(new UdsFieldValuePair("PFS_F_AREA", UdsFieldValue.Text(area)));
+        var added = await pems.AddRecordAsync(orgCode, pairs, ct);
+        return added.PfaId is { Length: > 0 } id ? id : throw new FormatException("PEMS's ADD answer carries no PFS_ID.");
+    }
 
     private async Task<bool> FinishAsync(
         ClaimedWrite item,
         string outboxStatus, string state, string? error, string[]? conflictFields, IReadOnlyCollection<MirrorRecord> line,
-        Guid organizationId, long syncId, CancellationToken ct)
+        Guid organizationId, long syncId, CancellationToken ct, string? renameTo = null)
     {
         var (outboxId, modificationId) = (item.Id, item.ModificationId);
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
+        if (renameTo is not null)
+        {
+            // The provisional line becomes PEMS's line: same mirror row (its delta stays attached), PEMS's id, visible to all.
+            // The re-read below then updates it in place through the normal upsert (same org + PFA id).
+            // Should a read sync have brought the line in first (a crash between ADD and here), the delta moves to that row and the
+            // provisional one is tombstoned, so there is never a second row for one PEMS line.
+            await using var rename = new NpgsqlCommand("""
+                WITH existing AS (SELECT id FROM pfa_mirror WHERE organization_id = @org AND pfa_id = @pfs AND id <> @id),
+                moved AS (UPDATE pfa_modification SET mirror_id = (SELECT id FROM existing) WHERE id = @mod AND EXISTS (SELECT 1 FROM existing) RETURNING 1),
+                gone AS (UPDATE pfa_mirror SET deleted_in_pems_at = now() WHERE id = @id AND EXISTS (SELECT 1 FROM existing) RETURNING 1)
+                UPDATE pfa_mirror SET pfa_id = @pfs, new_line_owner = NULL, data = jsonb_set(data, '{pfaId}', to_jsonb(@pfs::text))
+                WHERE id = @id AND new_line_owner IS NOT NULL AND NOT EXISTS (SELECT 1 FROM existing);
+                UPDATE pfa_outbox SET pfa_id = @pfs, mirror_id = coalesce((SELECT id FROM pfa_mirror WHERE organization_id = @org AND pfa_id = @pfs
+                                                                           AND deleted_in_pems_at IS NULL), mirror_id)
+                WHERE id = @outbox;
+                """, conn, tx);
+            rename.Parameters.AddWithValue("org", organizationId);
+            rename.Parameters.AddWithValue("mod", modificationId);
+            rename.Parameters.AddWithValue("pfs", renameTo);
+            rename.Parameters.AddWithValue("id", item.MirrorId);
+            rename.Parameters.AddWithValue("outbox", outboxId);
+            await rename.ExecuteNonQueryAsync(ct);
+        }
         var counts = line.Count == 0 ? default
             : await MirrorUpsert.UpsertBatchAsync(conn, tx, organizationId, syncId, stampSeen: false, line, [], ct);
         await using (var o = new NpgsqlCommand("UPDATE pfa_outbox SET status = @s, last_error = @e, next_attempt_at = NULL WHERE id = @id", conn, tx))

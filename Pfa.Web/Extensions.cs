@@ -162,40 +162,41 @@ public static class Extensions
     /// </summary>
     private static void MapExportEndpoints(this WebApplication app)
     {
-        app.MapGet("/export/{org}/forecast.csv", async Task<IResult> (string org, HttpContext http, PfaApiClient api) =>
-        {
-            if (http.User.FindFirst(PfaClaims.AccessToken)?.Value is not { } token) return Results.Unauthorized();
-            try
-            {
-                var upstream = await api.OpenForecastExportAsync(org, token, http.RequestAborted);
-                http.Response.RegisterForDispose(upstream);
-                var name = upstream.Content.Headers.ContentDisposition?.FileNameStar ?? upstream.Content.Headers.ContentDisposition?.FileName?.Trim('"')
-                           ?? $"forecast_export_{org}.csv";
-                return Results.Stream(await upstream.Content.ReadAsStreamAsync(http.RequestAborted), "text/csv; charset=utf-8", name);
-            }
-            catch (PfaApiException e)
-            {
-                return Results.Problem(statusCode: e.IsUnreachable ? StatusCodes.Status502BadGateway : e.Status, title: e.Describe());
-            }
-        }).RequireAuthorization();
+        app.MapGet("/export/{org}/forecast.csv", (string org, HttpContext http, PfaApiClient api) =>
+            Download(http, token => api.OpenForecastExportAsync(org, token, http.RequestAborted), "text/csv; charset=utf-8", $"forecast_export_{org}.csv"))
+            .RequireAuthorization();
         // The audit trail's CSV with the page's filters (the API checks who may read what, and audits the export).
-        app.MapGet("/export/audit.csv", async Task<IResult> (HttpContext http, PfaApiClient api) =>
+        app.MapGet("/export/audit.csv", (HttpContext http, PfaApiClient api) =>
         {
-            if (http.User.FindFirst(PfaClaims.AccessToken)?.Value is not { } token) return Results.Unauthorized();
             var allowed = new[] { "org", "user", "action", "outcome", "from", "to" };
             var query = string.Join('&', http.Request.Query.Where(q => allowed.Contains(q.Key))
                 .Select(q => $"{q.Key}={Uri.EscapeDataString(q.Value.ToString())}"));
-            try
-            {
-                var upstream = await api.OpenAuditExportAsync(query, token, http.RequestAborted);
-                http.Response.RegisterForDispose(upstream);
-                return Results.Stream(await upstream.Content.ReadAsStreamAsync(http.RequestAborted), "text/csv; charset=utf-8", "audit.csv");
-            }
-            catch (PfaApiException e)
-            {
-                return Results.Problem(statusCode: e.IsUnreachable ? StatusCodes.Status502BadGateway : e.Status, title: e.Describe());
-            }
+            return Download(http, token => api.OpenAuditExportAsync(query, token, http.RequestAborted), "text/csv; charset=utf-8", "audit.csv");
         }).RequireAuthorization();
+        // The spreadsheet exports: the grid (the query string carries the grid's filter and sort as GET /pfa takes them) and my changes.
+        foreach (var file in new[] { "grid.xlsx", "changes.xlsx" })
+            app.MapGet($"/export/{{org}}/{file}", (string org, HttpContext http, PfaApiClient api) =>
+                Download(http, token => api.OpenExportAsync(org, file + http.Request.QueryString.Value, token, http.RequestAborted),
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", file))
+                .RequireAuthorization();
+    }
+
+    /// <summary>Streams an API download on as it arrives, with the API's file name; the user's token stays on the server.</summary>
+    private static async Task<IResult> Download(HttpContext http, Func<string, Task<HttpResponseMessage>> open, string contentType, string fallbackName)
+    {
+        if (http.User.FindFirst(PfaClaims.AccessToken)?.Value is not { } token) return Results.Unauthorized();
+        try
+        {
+            var upstream = await open(token);
+            http.Response.RegisterForDispose(upstream);
+            var name = upstream.Content.Headers.ContentDisposition?.FileNameStar ?? upstream.Content.Headers.ContentDisposition?.FileName?.Trim('"')
+                       ?? fallbackName;
+            return Results.Stream(await upstream.Content.ReadAsStreamAsync(http.RequestAborted), contentType, name);
+        }
+        catch (PfaApiException e)
+        {
+            return Results.Problem(statusCode: e.IsUnreachable ? StatusCodes.Status502BadGateway : e.Status, title: e.Describe());
+        }
     }
 
     private static string SafeReturnUrl(string? url) =>

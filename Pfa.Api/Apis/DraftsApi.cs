@@ -71,40 +71,11 @@ public static class DraftsApi
                     return FinancialProblems.Hidden($"items[{i}].changes.{field}");
 
         await using var session = await access.BeginAsync(ctx, ct);
-        var bases = await PfaStore.LoadDraftBasesAsync(session, request.Items.Select(i => i.PfaId).Distinct().ToArray(), ct);
-        var errors = new List<DraftItemError>();
-        // Later items for the same line build on earlier ones, like successive saves.
-        var pending = new Dictionary<long, DraftWrite>();
-        for (var i = 0; i < request.Items.Count; i++)
-        {
-            var item = request.Items[i];
-            if (item.PfaId is null || !bases.TryGetValue(item.PfaId, out var b))
-            {
-                errors.Add(new DraftItemError(i, item.PfaId ?? "", new Dictionary<string, string[]> { ["pfaId"] = ["No such PFA line in this organization."] }));
-                continue;
-            }
-            if (b.State is not (null or "draft"))
-            {
-                errors.Add(new DraftItemError(i, item.PfaId, new Dictionary<string, string[]> { ["pfaId"] = [$"A {b.State} change for this line awaits sync; resolve it first."] }));
-                continue;
-            }
-            var existing = pending.TryGetValue(b.MirrorId, out var p) ? p.Changes : b.Changes;
-            var requested = PfaJson.Overlay(existing ?? new JsonObject(), item.Changes ?? new JsonObject());
-            var check = DraftRules.Check(PfaJson.FromJson(b.Data), requested);
-            if (!check.IsValid)
-            {
-                errors.Add(new DraftItemError(i, item.PfaId, check.Errors.ToDictionary(e => e.Key, e => e.Value)));
-                continue;
-            }
-            pending[b.MirrorId] = new DraftWrite(b.MirrorId, check.Changes, item.ChangeReason);
-        }
-        var journal = await DraftJournal.BeginAsync(session, ct);
-        var (saved, removed) = await PfaStore.WriteDraftsAsync(session, pending.Values.ToList(), request.SessionId, ct);
-        await DraftJournal.EndAsync(session, journal, n => SaveLabel(request.Items, pending.Count, n), ct);
-        if (saved + removed > 0) await PfaStore.BumpDraftVersionAsync(session, ct);
+        var check = await DraftSaving.CheckAsync(session, request.Items, ct);
+        var (saved, removed) = await DraftSaving.WriteAsync(session, check, request.SessionId, n => SaveLabel(request.Items, check.Pending.Count, n), ct);
         await session.CommitAsync(ct);
         if (saved + removed > 0) await events.PublishAsync(ctx.OrganizationCode, PfaEvents.DraftsSaved, new { user = ctx.UserId, saved, removed });
-        return TypedResults.Ok(new SaveDraftsResponse(saved, removed, errors));
+        return TypedResults.Ok(new SaveDraftsResponse(saved, removed, check.Errors));
     }
 
     public static async Task<Results<Ok<BulkResponse>, ValidationProblem, ProblemHttpResult>> Bulk(
@@ -285,7 +256,7 @@ public static class DraftsApi
         return TypedResults.Ok(lines);
     }
 
-    private static string Lines(int n) => n == 1 ? "1 line" : $"{n.ToString("N0", CultureInfo.InvariantCulture)} lines";
+    internal static string Lines(int n) => n == 1 ? "1 line" : $"{n.ToString("N0", CultureInfo.InvariantCulture)} lines";
 
     private static string SaveLabel(IReadOnlyList<DraftItem> items, int validLines, int touched)
     {

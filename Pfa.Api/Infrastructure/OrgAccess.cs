@@ -22,7 +22,7 @@ public sealed record OrgContext(Guid UserId, string UserName, Guid OrganizationI
 }
 
 /// <summary>What a route needs; each maps to one <see cref="Permission"/> (Read needs membership only).</summary>
-public enum Need { Read, Edit, Commit, Sync, Administer, Export, ViewAudit, ManageUsers }
+public enum Need { Read, Edit, Commit, Sync, Administer, Export, ViewAudit, ManageUsers, Import }
 
 /// <summary>
 /// First wall: membership, role and overrides from the database on every request (a revoked membership takes effect at once).
@@ -38,6 +38,7 @@ public sealed class OrgAccess(PfaDbContext db, NpgsqlDataSource dataSource)
         Need.Sync => Permission.Sync,
         Need.Administer => Permission.ManageOrganization,
         Need.Export => Permission.Export,
+        Need.Import => Permission.Import,
         Need.ViewAudit => Permission.ViewAudit,
         Need.ManageUsers => Permission.ManageUsers,
         _ => Permissions.All,

@@ -489,6 +489,10 @@ namespace Pfa.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("mirror_version");
 
+                    b.Property<Guid?>("NewLineOwner")
+                        .HasColumnType("uuid")
+                        .HasColumnName("new_line_owner");
+
                     b.Property<string>("Model")
                         .ValueGeneratedOnAddOrUpdate()
                         .HasColumnType("text")

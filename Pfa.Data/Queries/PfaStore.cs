@@ -292,7 +292,7 @@ public static class PfaStore
     {
         await using var cmd = s.Command("""
             WITH drafts AS (
-              SELECT d.id, d.mirror_id, d.changes, m.pfa_id,
+              SELECT d.id, d.mirror_id, d.changes, m.pfa_id, m.new_line_owner IS NOT NULL AS is_new,
                      array(SELECT k FROM jsonb_object_keys(d.changes) k
                            WHERE coalesce(m.data->k, 'null'::jsonb) IS DISTINCT FROM d.base_values->k) AS conflict_fields
               FROM pfa_modification d JOIN pfa_mirror m ON m.id = d.mirror_id
@@ -309,7 +309,7 @@ public static class PfaStore
             ), queued AS (
               INSERT INTO pfa_outbox (organization_id, modification_id, mirror_id, pfa_id, payload, status, attempts, created_at)
               SELECT @org, x.id, x.mirror_id, x.pfa_id,
-                     jsonb_build_object('pfaId', x.pfa_id, 'changes', x.changes, 'modifiedBy', @username), 'pending', 0, now()
+                     jsonb_build_object('pfaId', x.pfa_id, 'changes', x.changes, 'modifiedBy', @username, 'insert', x.is_new), 'pending', 0, now()
               FROM drafts x JOIN moved mv ON mv.id = x.id WHERE mv.state = 'committed'
               RETURNING 1
             )
@@ -348,6 +348,7 @@ public static class PfaStore
             SELECT {baseGroup}, coalesce(m.source, 'Rental'), -1, -{MergedFields.BaseCost("plan")}, -{MergedFields.BaseCost("forecast")}, -{MergedFields.BaseCost("actual")}
             FROM pfa_modification d JOIN pfa_mirror m ON m.id = d.mirror_id
             WHERE d.organization_id = @org AND d.user_id = @user AND d.state IN ({ModificationState.OpenSqlList}) AND m.deleted_in_pems_at IS NULL AND {included}
+              AND m.new_line_owner IS NULL -- a new line is not in the summaries: nothing to take out, only its merged figures to add
             UNION ALL
             SELECT {mergedGroup}, coalesce({MergedFields.Get("source").Merged}, 'Rental'), 1, {MergedFields.MergedCost("plan")}, {MergedFields.MergedCost("forecast")}, {MergedFields.MergedCost("actual")}
             FROM pfa_modification d JOIN pfa_mirror m ON m.id = d.mirror_id
@@ -384,7 +385,7 @@ public static class PfaStore
         cmd.Parameters.AddWithValue("user", includeDrafts ? s.UserId : Guid.Empty);
         string F(string name) => MergedFields.Get(name).Merged;
         var where = new StringBuilder($"FROM pfa_mirror m {MergedFields.DeltaJoin} WHERE {Live}" +
-            $" AND {MergedFields.MergedCountsInKpis}");
+            $" AND {MergedFields.MergedCountsInKpis} AND (m.new_line_owner IS NULL OR d.id IS NOT NULL)");
         filter.AppendWhere(where, cmd);
         cmd.CommandText = $"""
             WITH line AS (

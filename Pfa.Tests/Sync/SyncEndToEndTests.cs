@@ -118,6 +118,52 @@ public sealed class SyncEndToEndTests(SyncStackFixture stack)
     }
 
     [Fact]
+    public async Task A_committed_new_line_is_added_to_PEMS_once_even_when_the_ADD_answer_is_lost_and_takes_PEMS_id()
+    {
+        await EnsureWorkerAsync();
+        using var api = await stack.ApiAsUserAsync(Admin);
+        await TriggerAndWaitAsync(api, "PORTARTHUR");
+        var description = $"E2E crane {Guid.NewGuid():N}"[..22];
+        var created = await PostAsync(api, "/api/orgs/PORTARTHUR/pfa/new", new
+        {
+            count = 1, description, category = "02036", @class = "02", source = "Rental", dor = "PROJECT", areaSilo = "SILO-E2E",
+            forecastStart = "2031-01-01", forecastEnd = "2031-03-01", monthlyRate = 4321.5m,
+        });
+        var provisional = created["pfaIds"]![0]!.GetValue<string>();
+        var modification = (await stack.ListAsync("SELECT d.id FROM pfa_modification d JOIN pfa_mirror m ON m.id = d.mirror_id WHERE m.pfa_id = $1",
+            r => r.GetGuid(0), provisional)).Single();
+
+        // PEMS applies the ADD but its answer is cut mid-JSON: the worker cannot know the line exists.
+        using (var admin = stack.SimulatorAdmin())
+            (await admin.PostAsJsonAsync("/admin/faults/queue", new[] { "truncate" }, Http.Ct)).EnsureSuccessStatusCode();
+        var commit = await PostAsync(api, "/api/orgs/PORTARTHUR/commit", new { });
+        Assert.Equal(1, Int(commit, "committed"));
+        const string state = "SELECT d.state, x.status, x.attempts FROM pfa_modification d JOIN pfa_outbox x ON x.modification_id = d.id WHERE d.id = $1";
+        await SyncStackFixture.WaitUntilAsync(async () => (await stack.ListAsync(state, r => (r.GetString(0), r.GetInt32(2)), modification)).Single() is ("queued", 1),
+            "the lost ADD answer to be rescheduled");
+        // Skip the back-off (30 s) instead of waiting for it.
+        await stack.ScalarAsync<int>("WITH u AS (UPDATE pfa_outbox SET next_attempt_at = now() WHERE modification_id = $1 RETURNING 1) SELECT count(*)::int FROM u", modification);
+        await SyncStackFixture.WaitUntilAsync(async () => (await stack.ListAsync(state, r => r.GetString(0), modification)).Single() is not ("committed" or "queued" or "syncing"),
+            "the retried write-back of the new line");
+        Assert.Equal(("synced", "done"), (await stack.ListAsync(state, r => (r.GetString(0), r.GetString(1)), modification)).Single());
+
+        // Exactly one line in PEMS, and the mirror row now carries PEMS's id, visible to the organization.
+        var pems = stack.Pems();
+        var inPems = await pems.ReadGridPageAsync("PORTARTHUR", new GridQuery { Filters = [new() { AliasName = "description", Operator = "CONTAINS", Value = description }] }, 0, Http.Ct);
+        var row = Assert.Single(inPems.Rows);
+        var pfsId = row[CupfagGrid.PfaId]!;
+        Assert.DoesNotContain("NEW-", pfsId);
+        Assert.Equal((pfsId, false), (await stack.ListAsync("SELECT m.pfa_id, m.new_line_owner IS NOT NULL FROM pfa_modification d JOIN pfa_mirror m ON m.id = d.mirror_id WHERE d.id = $1",
+            r => (r.GetString(0), r.GetBoolean(1)), modification)).Single());
+        var detail = await GetAsync(api, $"/api/orgs/PORTARTHUR/pfa/{pfsId}");
+        Assert.Equal(4321.5m, detail["base"]!["monthlyRate"]!.GetValue<decimal>());
+        Assert.Equal("2031-03-01", Str(detail["base"]!, "forecastEnd"));
+        Assert.Equal("SILO-E2E", Str(detail["base"]!, "areaSilo"));
+        using (var missing = await api.GetAsync($"/api/orgs/PORTARTHUR/pfa/{provisional}", Http.Ct))
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    [Fact]
     public async Task A_PEMS_edit_to_the_same_field_before_the_write_back_is_a_conflict_and_PEMS_keeps_its_value()
     {
         await EnsureWorkerAsync();

@@ -155,7 +155,8 @@ public sealed partial class PfaApiClient(HttpClient http, AuthenticationStatePro
     {
         using var request = new HttpRequestMessage(method, url);
         if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        if (body is not null) request.Content = JsonContent.Create(body, options: Json);
+        if (body is HttpContent content) request.Content = content;
+        else if (body is not null) request.Content = JsonContent.Create(body, options: Json);
         HttpResponseMessage response;
         try
         {

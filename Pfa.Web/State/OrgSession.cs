@@ -15,6 +15,8 @@ public sealed class OrgSession
     public bool CanCommit => Current?.CanCommit == true;
     /// <summary>Without it the API sends every rate, price and cost as null: the pages hide those figures instead of showing zeros.</summary>
     public bool CanViewFinancials => Current?.CanViewFinancials == true;
+    public bool CanImport => Current?.Has("Import") == true;
+    public bool CanExport => Current?.Has("Export") == true;
 
     public void Initialize(IReadOnlyList<Membership> memberships)
     {
