@@ -79,6 +79,7 @@ public static class Extensions
         });
 
         builder.Services.AddScoped<OrgAccess>();
+        builder.AddPfaAdministration();
         builder.Services.AddSingleton<EventPublisher>();
         builder.Services.AddSingleton<KpiCache>();
         return builder;
@@ -118,6 +119,7 @@ public static class Extensions
         app.MapPemsConnectionApi();
         app.MapExportApi();
         app.MapEventsApi();
+        app.MapOrganizationsApi();
         return app;
     }
 }
