@@ -35,7 +35,8 @@ public static class Extensions
         builder.Services.AddSingleton(jwt);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<TokenService>();
-        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
+        var auth = builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme);
+        auth.AddJwtBearer(o =>
         {
             o.MapInboundClaims = false;
             o.TokenValidationParameters = new TokenValidationParameters
@@ -46,6 +47,8 @@ public static class Extensions
                 ClockSkew = TimeSpan.FromSeconds(30),
             };
         });
+        // Single sign-on (Authentication:Oidc): the external issuer's tokens too, mapped to our users (Infrastructure/Sso.cs).
+        auth.AddExternalBearer(builder.Configuration, jwt.Issuer);
         builder.Services.AddAuthorization();
 
         // Per user (per IP when anonymous) token bucket: a grid scrolled fast bursts, a script hammering the API does not
@@ -120,6 +123,7 @@ public static class Extensions
         app.MapExportApi();
         app.MapEventsApi();
         app.MapOrganizationsApi();
+        app.MapSsoApi();
         return app;
     }
 }
