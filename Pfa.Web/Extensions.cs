@@ -23,8 +23,8 @@ public static class Extensions
         services.AddMudServices();
 
         services.AddMemoryCache();
-        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
-            .AddCookie(o =>
+        var auth = services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme);
+        auth.AddCookie(o =>
             {
                 o.LoginPath = "/login";
                 o.LogoutPath = "/account/logout";
@@ -33,6 +33,7 @@ public static class Extensions
                 o.Cookie.SameSite = SameSiteMode.Lax;
                 o.SlidingExpiration = false;
             });
+        builder.AddPfaSso(auth); // single sign-on when Authentication:Oidc is configured (Auth/Sso.cs)
         services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
             .Configure<IMemoryCache>((o, cache) => o.SessionStore = new MemoryTicketStore(cache));
         services.AddAuthorization();
@@ -76,6 +77,7 @@ public static class Extensions
         app.MapStaticAssets();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.MapAccountEndpoints();
+        app.MapSsoEndpoints();
         app.MapExportEndpoints();
         app.MapDefaultEndpoints();
         return app;
