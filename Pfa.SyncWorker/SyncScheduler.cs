@@ -78,8 +78,7 @@ public sealed class SyncScheduler(
             var code = r.GetString(1);
             var requested = r.GetBoolean(3);
             var lastRun = r.IsDBNull(2) ? (DateTimeOffset?)null : r.GetFieldValue<DateTimeOffset>(2);
-            // The schedule a system admin set on the organization wins over configuration.
-            var interval = r.IsDBNull(4) ? options.IntervalFor(code) : TimeSpan.FromMinutes(r.GetInt32(4));
+            var interval = options.IntervalFor(code, r.IsDBNull(4) ? null : r.GetInt32(4));
             if (requested || lastRun is null || now - lastRun >= interval)
                 due.Add(new DueOrganization(r.GetGuid(0), code, requested));
         }

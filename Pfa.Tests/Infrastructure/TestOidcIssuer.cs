@@ -46,7 +46,8 @@ public sealed class TestOidcIssuer : IAsyncDisposable
         builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
         builder.Logging.ClearProviders();
         builder.Services.AddRouting();
-        builder.Services.AddDbContext<IssuerDb>(o => o.UseInMemoryDatabase("issuer-" + Guid.NewGuid().ToString("N")).UseOpenIddict());
+        var database = "issuer-" + Guid.NewGuid().ToString("N"); // one store per issuer, shared by every scope
+        builder.Services.AddDbContext<IssuerDb>(o => o.UseInMemoryDatabase(database).UseOpenIddict());
         builder.Services.AddAuthentication(CookieScheme).AddCookie(CookieScheme, o =>
         {
             o.Cookie.Name = "test-idp.session";
