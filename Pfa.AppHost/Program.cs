@@ -71,10 +71,12 @@ else
             .WithEnvironment("PEMS_PASSWORD", pemsPassword);
 }
 
-builder.AddProject<Projects.Pfa_Web>(PfaResources.Web)
+var web = builder.AddProject<Projects.Pfa_Web>(PfaResources.Web)
     .WithReference(api).WaitFor(api)
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health")
     .WithUrlForEndpoint("http", url => url.DisplayText = "Sign in (web)");
+// Single sign-on (Entra ID or any OpenID Connect issuer) when deployed with Deploy:Sso=true (docs/deploy.md).
+builder.AddSingleSignOnParameters(api, web);
 
 builder.Build().Run();
