@@ -4,7 +4,7 @@ namespace Pfa.AppHost.Hosting;
 /// Publish mode, opt-in with <c>Deploy:Sso=true</c>: single sign-on through an OpenID Connect issuer (Microsoft Entra ID in
 /// docs/deploy.md). azd asks for the issuer, the app registration's client id and its secret (a secure parameter, handed to
 /// the web as a Container Apps secret); the API gets the issuer and client id to accept its tokens. Off by default, so a
-/// deployment without SSO is asked nothing. Run mode: set <c>Authentication:Oidc:*</c> in the Web and API projects' user secrets.
+/// deployment without SSO is asked nothing. Run mode: give the Web and API processes <c>Authentication__Oidc__*</c> environment variables (docs/deploy.md).
 /// </summary>
 public static class SingleSignOn
 {
