@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Npgsql;
-using Pfa.SyncWorker;
 using Pfa.Tests.Api;
 
 namespace Pfa.Tests.Sso;
@@ -10,7 +9,7 @@ namespace Pfa.Tests.Sso;
 /// <summary>
 /// Organizations administration against the real stack: PEMS's list from the simulator through the API, adding one
 /// (the worker then syncs it in full on its own), duplicates and unknown codes refused, the schedule and status patched,
-/// every change audited, and nobody but a system admin allowed.
+/// every change audited, and nobody but a system admin allowed. The schedule's effect: Sync/SyncScheduleTests.
 /// </summary>
 [Collection(SsoStackCollection.Name)]
 public sealed class OrganizationsAdminTests(SsoStackFixture stack)
@@ -77,16 +76,6 @@ public sealed class OrganizationsAdminTests(SsoStackFixture stack)
         using var anonymous = stack.Api();
         using var noToken = await anonymous.GetAsync("/api/admin/organizations", Http.Ct);
         Assert.Equal(HttpStatusCode.Unauthorized, noToken.StatusCode);
-    }
-
-    [Fact]
-    public void The_scheduler_prefers_the_organizations_own_interval_to_configuration()
-    {
-        var options = new SyncOptions { Interval = TimeSpan.FromMinutes(15) };
-        options.Organizations["RIO"] = new OrganizationSyncOptions { Interval = TimeSpan.FromMinutes(5) };
-        Assert.Equal(TimeSpan.FromMinutes(60), options.IntervalFor("RIO", organizationMinutes: 60));
-        Assert.Equal(TimeSpan.FromMinutes(5), options.IntervalFor("RIO", organizationMinutes: null));
-        Assert.Equal(TimeSpan.FromMinutes(15), options.IntervalFor("HOLNG", organizationMinutes: null));
     }
 
     private async Task<JsonObject> WaitForAsync(HttpClient admin, Func<JsonObject, bool> done)
