@@ -3,6 +3,8 @@ using Microsoft.Playwright;
 using Npgsql;
 using Pfa.Api.Infrastructure;
 using Pfa.Domain;
+using Pfa.ServiceDefaults;
+using Pfa.Tests.Infrastructure;
 using Pfa.Tests.Api;
 using Pfa.Tests.Web;
 
@@ -90,6 +92,7 @@ public sealed class SsoBrowserTests(SsoStackFixture stack)
             await Assertions.Expect(table).ToContainTextAsync("RIO", new() { Timeout = 30_000 });
             await Assertions.Expect(table).Not.ToContainTextAsync(SsoStackFixture.UiOrg);
 
+            await Assertions.Expect(page.GetByTestId("org-page")).ToHaveAttributeAsync("data-interactive", "true", new() { Timeout = 30_000 });
             await page.GetByTestId("org-add-open").ClickAsync();
             var add = page.GetByTestId($"pems-add-{SsoStackFixture.UiOrg}");
             await Assertions.Expect(add).ToBeVisibleAsync(new() { Timeout = 30_000 });
@@ -99,10 +102,20 @@ public sealed class SsoBrowserTests(SsoStackFixture stack)
 
             await Assertions.Expect(table.GetByTestId("org-code").Filter(new() { HasText = SsoStackFixture.UiOrg })).ToHaveCountAsync(1, new() { Timeout = 30_000 });
             await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserJourneyTests.Shots, "admin-orgs.png") });
+
+            // SSO sign-up for the new organization: role and domain, saved through PATCH.
+            var row = table.Locator("tr").Filter(new() { Has = page.GetByTestId("org-code").Filter(new() { HasText = SsoStackFixture.UiOrg }) });
+            await row.GetByTestId("org-sso-edit").ClickAsync();
+            await page.GetByTestId("sso-role").ClickAsync();
+            await page.Locator(".mud-popover-open").GetByText("Editor", new() { Exact = true }).ClickAsync();
+            await page.Locator("input[data-testid=sso-domains], [data-testid=sso-domains] input").FillAsync("ui.test");
+            await page.GetByTestId("sso-save").ClickAsync();
+            await Assertions.Expect(row.GetByTestId("org-sso")).ToHaveTextAsync("Editor · ui.test", new() { Timeout = 30_000 });
         }
         catch
         {
             await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserJourneyTests.Shots, "admin-orgs-failed.png") });
+            File.WriteAllText(Path.Combine(BrowserJourneyTests.Shots, "admin-orgs-failed.web.log"), stack.App.ConsoleLog(PfaResources.Web));
             throw;
         }
     }

@@ -4,8 +4,9 @@ public sealed record PemsOrganizationItem(string Code, string Name, bool Added);
 public sealed record OrganizationAdminItem(string Code, string Name, bool IsActive, bool SyncEnabled, int? SyncIntervalMinutes,
     string ServiceStatus, DateTimeOffset? LastFullSyncAt, DateTimeOffset? LastIncrementalSyncAt, DateTimeOffset? LastSyncStartedAt,
     string? LastSyncStatus, string? LastSyncKind, long LineCount, string? SsoAutoProvisionRole, IReadOnlyList<string> SsoEmailDomains);
-/// <summary>Null fields are left unchanged by the API.</summary>
-public sealed record OrganizationPatch(bool? IsActive = null, bool? SyncEnabled = null, int? SyncIntervalMinutes = null, string? ServiceStatus = null);
+/// <summary>Null fields are left unchanged by the API; <c>SsoAutoProvisionRole = ""</c> and an empty domain list switch SSO sign-up off.</summary>
+public sealed record OrganizationPatch(bool? IsActive = null, bool? SyncEnabled = null, int? SyncIntervalMinutes = null, string? ServiceStatus = null,
+    string? SsoAutoProvisionRole = null, IReadOnlyList<string>? SsoEmailDomains = null);
 
 public sealed partial class PfaApiClient
 {
