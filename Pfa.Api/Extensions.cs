@@ -35,7 +35,8 @@ public static class Extensions
         builder.Services.AddSingleton(jwt);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<TokenService>();
-        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
+        var auth = builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme);
+        auth.AddJwtBearer(o =>
         {
             o.MapInboundClaims = false;
             o.TokenValidationParameters = new TokenValidationParameters
@@ -48,6 +49,8 @@ public static class Extensions
             // Stamp and is_active against the database on every request: sessions end at once.
             o.Events = new JwtBearerEvents { OnTokenValidated = SessionValidation.OnTokenValidated };
         });
+        // Single sign-on (Authentication:Oidc): the external issuer's tokens too, mapped to our users (Infrastructure/Sso.cs).
+        auth.AddExternalBearer(builder.Configuration, jwt.Issuer);
         builder.Services.AddAuthorization();
 
         // Per user (per IP when anonymous) token bucket: a grid scrolled fast bursts, a script hammering the API does not
@@ -83,6 +86,7 @@ public static class Extensions
         builder.Services.AddScoped<OrgAccess>();
         builder.Services.AddSingleton<AuditTrail>();
         builder.Services.AddScoped<UserAdministration>();
+        builder.AddPfaAdministration();
         builder.Services.AddSingleton<EventPublisher>();
         builder.Services.AddSingleton<KpiCache>();
         return builder;
@@ -128,6 +132,8 @@ public static class Extensions
         app.MapEventsApi();
         app.MapUsersApi();
         app.MapAuditApi();
+        app.MapOrganizationsApi();
+        app.MapSsoApi();
         return app;
     }
 }

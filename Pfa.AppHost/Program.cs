@@ -56,23 +56,33 @@ var syncworker = builder.AddProject<Projects.Pfa_SyncWorker>(PfaResources.SyncWo
 if (builder.ExecutionContext.IsRunMode)
 {
     syncworker.WithReference(pems).WaitFor(pems);
+    // The API reads PEMS's organization list for the organizations admin; it starts without PEMS (503 until it answers).
+    api.WithReference(pems);
     // Developer commands in the dashboard (Hosting/DeveloperCommands.cs); Development only.
     api.WithResetDemoDataCommand(pfadb, pems);
 }
 else
 {
-    // Deployed, the worker talks to the real PEMS: same service-discovery key, values from deployment parameters.
-    syncworker
-        .WithEnvironment("services__pems__http__0", builder.AddParameter(PfaResources.PemsUrl))
-        .WithEnvironment("PEMS_TENANT", builder.AddParameter(PfaResources.PemsTenant))
-        .WithEnvironment("PEMS_USERNAME", builder.AddParameter(PfaResources.PemsUsername))
-        .WithEnvironment("PEMS_PASSWORD", builder.AddParameter(PfaResources.PemsPassword, secret: true));
+    // Deployed, the worker (and the API, for the organization list) talk to the real PEMS: same service-discovery key,
+    // values from one set of deployment parameters.
+    var pemsUrl = builder.AddParameter(PfaResources.PemsUrl);
+    var pemsTenant = builder.AddParameter(PfaResources.PemsTenant);
+    var pemsUsername = builder.AddParameter(PfaResources.PemsUsername);
+    var pemsPassword = builder.AddParameter(PfaResources.PemsPassword, secret: true);
+    foreach (var service in new IResourceBuilder<ProjectResource>[] { syncworker, api })
+        service
+            .WithEnvironment("services__pems__http__0", pemsUrl)
+            .WithEnvironment("PEMS_TENANT", pemsTenant)
+            .WithEnvironment("PEMS_USERNAME", pemsUsername)
+            .WithEnvironment("PEMS_PASSWORD", pemsPassword);
 }
 
-builder.AddProject<Projects.Pfa_Web>(PfaResources.Web)
+var web = builder.AddProject<Projects.Pfa_Web>(PfaResources.Web)
     .WithReference(api).WaitFor(api)
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health")
     .WithUrlForEndpoint("http", url => url.DisplayText = "Sign in (web)");
+// Single sign-on (Entra ID or any OpenID Connect issuer) when deployed with Deploy:Sso=true (docs/deploy.md).
+builder.AddSingleSignOnParameters(api, web);
 
 builder.Build().Run();

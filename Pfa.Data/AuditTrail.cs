@@ -11,7 +11,8 @@ public static class AuditActions
         UserCreate = "user.create", UserUpdate = "user.update", UserDeactivate = "user.deactivate", UserReactivate = "user.reactivate",
         MembershipSet = "membership.set", MembershipRemove = "membership.remove", PermissionsSet = "membership.permissions",
         Commit = "drafts.commit", ConflictResolve = "conflict.resolve", SyncTrigger = "sync.trigger", ExportCsv = "export.csv", ExportXlsx = "export.xlsx",
-        PemsConnection = "pems-connection.update", AuditExport = "audit.export", WriteBack = "writeback.pass";
+        PemsConnection = "pems-connection.update", AuditExport = "audit.export", WriteBack = "writeback.pass",
+        OrganizationAdd = "organization.add", OrganizationUpdate = "organization.update", UserProvisioned = "user.provisioned-by-sso";
 }
 
 /// <summary>One audit row. <see cref="Details"/> is serialised to jsonb; never put a secret in it.</summary>

@@ -34,6 +34,30 @@ public sealed class Organization
     public long MirrorVersion { get; set; }
     public DateTimeOffset? LastFullSyncAt { get; set; }
     public DateTimeOffset? LastIncrementalSyncAt { get; set; }
+    /// <summary>Scheduled sync interval set by a system admin; null = the worker's configured interval (Sync:Interval).</summary>
+    public int? SyncIntervalMinutes { get; set; }
+    /// <summary>Role given to a user signing in through SSO without an account; null = SSO never creates accounts here.</summary>
+    public OrgRole? SsoAutoProvisionRole { get; set; }
+    /// <summary>E-mail domains (lower case, no @) whose unknown SSO users are provisioned into this organization.</summary>
+    public string[]? SsoEmailDomains { get; set; }
+}
+
+/// <summary>Service status of an organization (pfa-domain.md §6): only active ones are synced and usable.</summary>
+public static class OrganizationServiceStatus
+{
+    public const string Active = "active", Suspended = "suspended", Archived = "archived";
+    public static readonly string[] All = [Active, Suspended, Archived];
+}
+
+/// <summary>A user's identity at an external OpenID Connect issuer (issuer + subject), linked on first SSO sign-in.</summary>
+public sealed class ExternalLogin
+{
+    public required string Issuer { get; set; }
+    public required string Subject { get; set; }
+    public Guid UserId { get; set; }
+    public string? Email { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset LastSignInAt { get; set; }
 }
 
 public sealed class AppUser

@@ -18,6 +18,7 @@ public sealed class PfaDbContext(DbContextOptions<PfaDbContext> options) : DbCon
     public DbSet<PemsConnection> PemsConnections => Set<PemsConnection>();
     /// <summary>The Data Protection key ring shared by the API and the worker (see PfaDataProtection).</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<ExternalLogin> ExternalLogins => Set<ExternalLogin>();
     public DbSet<DraftJournalEntry> DraftJournal => Set<DraftJournalEntry>();
     public DbSet<DraftJournalLine> DraftJournalLines => Set<DraftJournalLine>();
 
@@ -53,6 +54,14 @@ public sealed class PfaDbContext(DbContextOptions<PfaDbContext> options) : DbCon
         {
             e.ToTable("organizations");
             e.HasIndex(x => x.Code).IsUnique();
+            e.Property(x => x.SsoAutoProvisionRole).HasConversion<string>();
+        });
+        b.Entity<ExternalLogin>(e =>
+        {
+            e.ToTable("external_logins");
+            e.HasKey(x => new { x.Issuer, x.Subject });
+            e.HasOne<AppUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(x => x.UserId);
         });
         b.Entity<AppUser>(e =>
         {

@@ -31,6 +31,10 @@ public sealed class SyncOptions
 
     public TimeSpan IntervalFor(string organizationCode) =>
         Organizations.TryGetValue(organizationCode, out var o) && o.Interval is { } i ? i : Interval;
+
+    /// <summary>The schedule a system admin set on the organization (organizations.sync_interval_minutes) wins over configuration.</summary>
+    public TimeSpan IntervalFor(string organizationCode, int? organizationMinutes) =>
+        organizationMinutes is { } m ? TimeSpan.FromMinutes(m) : IntervalFor(organizationCode);
 }
 
 public sealed class OrganizationSyncOptions

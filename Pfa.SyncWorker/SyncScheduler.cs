@@ -60,14 +60,15 @@ public sealed class SyncScheduler(
 
     public sealed record DueOrganization(Guid Id, string Code, bool Requested);
 
-    /// <summary>Active, sync-enabled organizations whose interval has passed since their last run, or with a manual request waiting.</summary>
+    /// <summary>Active, sync-enabled organizations whose interval (organizations.sync_interval_minutes, else Sync:Interval) has passed since their last run, or with a manual request waiting.</summary>
     public static async Task<IReadOnlyList<DueOrganization>> DueOrganizationsAsync(NpgsqlDataSource db, SyncOptions options, DateTimeOffset now, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand("""
             SELECT o.id, o.code,
                    (SELECT max(started_at) FROM sync_log l WHERE l.organization_id = o.id AND l.direction = 'read' AND l.status <> 'requested'),
-                   EXISTS (SELECT 1 FROM sync_log l WHERE l.organization_id = o.id AND l.direction = 'read' AND l.status = 'requested')
-            FROM organizations o WHERE o.is_active AND o.sync_enabled
+                   EXISTS (SELECT 1 FROM sync_log l WHERE l.organization_id = o.id AND l.direction = 'read' AND l.status = 'requested'),
+                   o.sync_interval_minutes
+            FROM organizations o WHERE o.is_active AND o.sync_enabled AND o.service_status = 'active'
             ORDER BY o.code
             """);
         var due = new List<DueOrganization>();
@@ -77,7 +78,8 @@ public sealed class SyncScheduler(
             var code = r.GetString(1);
             var requested = r.GetBoolean(3);
             var lastRun = r.IsDBNull(2) ? (DateTimeOffset?)null : r.GetFieldValue<DateTimeOffset>(2);
-            if (requested || lastRun is null || now - lastRun >= options.IntervalFor(code))
+            var interval = options.IntervalFor(code, r.IsDBNull(4) ? null : r.GetInt32(4));
+            if (requested || lastRun is null || now - lastRun >= interval)
                 due.Add(new DueOrganization(r.GetGuid(0), code, requested));
         }
         // Manual requests first: someone is waiting for them.

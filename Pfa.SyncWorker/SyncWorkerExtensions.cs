@@ -23,11 +23,9 @@ public static class SyncWorkerExtensions
 #pragma warning disable EXTEXP0001 // the documented way to undo ConfigureHttpClientDefaults' standard handler for one client
         // One throttle for every PEMS request of this process (write-back and read pages alike: PEMS limits the service user).
         builder.Services.AddSingleton(_ => new PemsThrottle(config.GetValue("WriteBack:MaxRequestsPerSecond", DefaultMaxRequestsPerSecond)));
-        builder.Services.AddPemsClientFactory().RemoveAllResilienceHandlers()
+        builder.Services.AddDefaultPemsClient(config, PfaResources.PemsSimulator).RemoveAllResilienceHandlers()
             .AddHttpMessageHandler(sp => sp.GetRequiredService<PemsThrottle>().CreateHandler());
 #pragma warning restore EXTEXP0001
-        builder.Services.AddSingleton(_ => PemsConnection(config));
-        builder.Services.AddSingleton(sp => sp.GetRequiredService<PemsClientFactory>().Create(sp.GetRequiredService<PemsClientOptions>()));
         // Per-organization connections (pems_connection) with passwords decrypted by the key ring the API shares.
         builder.Services.AddPfaDataProtection();
         builder.Services.AddSingleton(sp => new PemsConnections(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<PemsConnectionSecrets>(),
@@ -42,24 +40,8 @@ public static class SyncWorkerExtensions
         return builder;
     }
 
-    /// <summary>
-    /// PEMS endpoint and credentials: section "Pems", then PEMS_TENANT / PEMS_USERNAME / PEMS_PASSWORD (what the AppHost's
-    /// publish mode passes), and the endpoint from service discovery (services__pems__http__0) when none is configured.
-    /// </summary>
-    public static PemsClientOptions PemsConnection(IConfiguration config)
-    {
-        var options = config.GetSection(PemsClientOptions.SectionName).Get<PemsClientOptions>() ?? new PemsClientOptions();
-        if (config["PEMS_TENANT"] is { Length: > 0 } tenant) options.Tenant = tenant;
-        if (config["PEMS_USERNAME"] is { Length: > 0 } user) options.UserName = user;
-        if (config["PEMS_PASSWORD"] is { Length: > 0 } password) options.Password = password;
-        if (options.BaseAddress is null && config[$"services:{PfaResources.PemsSimulator}:http:0"] is { Length: > 0 } url)
-            options.BaseAddress = RestServices(new Uri(url));
-        if (options.BaseAddress is null)
-            throw new InvalidOperationException($"No PEMS endpoint: set Pems:BaseAddress or services__{PfaResources.PemsSimulator}__http__0.");
-        return options;
-    }
+    /// <summary>The default PEMS connection (<see cref="PemsDefaultConnection"/>, shared with the API).</summary>
+    public static PemsClientOptions PemsConnection(IConfiguration config) => PemsDefaultConnection.FromConfiguration(config, PfaResources.PemsSimulator);
 
-    /// <summary>A bare host (as service discovery gives it) gets PEMS's REST root; an explicit path is kept.</summary>
-    internal static Uri RestServices(Uri url) =>
-        url.AbsolutePath is "/" or "" ? new Uri(url, "axis/restservices/") : url.AbsoluteUri.EndsWith('/') ? url : new Uri(url.AbsoluteUri + "/");
+    internal static Uri RestServices(Uri url) => PemsDefaultConnection.RestServices(url);
 }

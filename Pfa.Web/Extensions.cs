@@ -24,8 +24,8 @@ public static class Extensions
         services.AddMudServices();
 
         services.AddMemoryCache();
-        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
-            .AddCookie(o =>
+        var auth = services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme);
+        auth.AddCookie(o =>
             {
                 o.LoginPath = "/login";
                 o.LogoutPath = "/account/logout";
@@ -34,6 +34,7 @@ public static class Extensions
                 o.Cookie.SameSite = SameSiteMode.Lax;
                 o.SlidingExpiration = false;
             });
+        builder.AddPfaSso(auth); // single sign-on when Authentication:Oidc is configured (Auth/Sso.cs)
         services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
             .Configure<IMemoryCache>((o, cache) => o.SessionStore = new MemoryTicketStore(cache));
         // A temporary password must be changed first: the default policy (every [Authorize] page) refuses until then,
@@ -83,6 +84,7 @@ public static class Extensions
         app.MapStaticAssets();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.MapAccountEndpoints();
+        app.MapSsoEndpoints();
         app.MapExportEndpoints();
         app.MapDefaultEndpoints();
         return app;

@@ -56,14 +56,14 @@ public static class SyncApi
 
     /// <summary>
     /// When the worker's scheduler will next read this organization: now when a request waits, else the last read's start plus
-    /// the interval (the worker's own settings, <c>Sync:Interval</c> and <c>Sync:Organizations:{CODE}:Interval</c>, default 15 min);
-    /// null when sync is off for the organization.
+    /// the interval (the organization's <c>sync_interval_minutes</c>, else the worker's own settings, <c>Sync:Interval</c> and
+    /// <c>Sync:Organizations:{CODE}:Interval</c>, default 15 min); null when sync is off or the organization is not in service.
     /// </summary>
     private static async Task<DateTimeOffset?> NextRunAsync(Pfa.Data.TenantSession s, OrgContext ctx, IConfiguration config, CancellationToken ct)
     {
-        var interval = config.GetValue<TimeSpan?>($"Sync:Organizations:{ctx.OrganizationCode}:Interval") ?? config.GetValue("Sync:Interval", TimeSpan.FromMinutes(15));
+        var configured = config.GetValue<TimeSpan?>($"Sync:Organizations:{ctx.OrganizationCode}:Interval") ?? config.GetValue("Sync:Interval", TimeSpan.FromMinutes(15));
         await using var cmd = s.Command("""
-            SELECT o.sync_enabled,
+            SELECT o.sync_enabled AND o.service_status = 'active', o.sync_interval_minutes,
                    EXISTS (SELECT 1 FROM sync_log l WHERE l.organization_id = o.id AND l.direction = 'read' AND l.status = 'requested'),
                    (SELECT max(started_at) FROM sync_log l WHERE l.organization_id = o.id AND l.direction = 'read' AND l.status <> 'requested')
             FROM organizations o WHERE o.id = @org
@@ -71,9 +71,11 @@ public static class SyncApi
         cmd.Parameters.AddWithValue("org", ctx.OrganizationId);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         if (!await r.ReadAsync(ct) || !r.GetBoolean(0)) return null;
+        // The organization's own schedule (set by a system admin) wins, as in the worker's scheduler.
+        var interval = r.IsDBNull(1) ? configured : TimeSpan.FromMinutes(r.GetInt32(1));
         var now = DateTimeOffset.UtcNow;
-        if (r.GetBoolean(1) || r.IsDBNull(2)) return now;
-        var next = r.GetFieldValue<DateTimeOffset>(2) + interval;
+        if (r.GetBoolean(2) || r.IsDBNull(3)) return now;
+        var next = r.GetFieldValue<DateTimeOffset>(3) + interval;
         return next < now ? now : next;
     }
 

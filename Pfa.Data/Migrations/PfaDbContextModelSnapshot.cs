@@ -283,6 +283,39 @@ namespace Pfa.Data.Migrations
                     b.ToTable("draft_journal_line", (string)null);
                 });
 
+            modelBuilder.Entity("Pfa.Data.ExternalLogin", b =>
+                {
+                    b.Property<string>("Issuer")
+                        .HasColumnType("text")
+                        .HasColumnName("issuer");
+
+                    b.Property<string>("Subject")
+                        .HasColumnType("text")
+                        .HasColumnName("subject");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Email")
+                        .HasColumnType("text")
+                        .HasColumnName("email");
+
+                    b.Property<DateTimeOffset>("LastSignInAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_sign_in_at");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Issuer", "Subject");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("external_logins", (string)null);
+                });
+
             modelBuilder.Entity("Pfa.Data.Membership", b =>
                 {
                     b.Property<Guid>("UserId")
@@ -358,9 +391,21 @@ namespace Pfa.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("service_status");
 
+                    b.Property<string>("SsoAutoProvisionRole")
+                        .HasColumnType("text")
+                        .HasColumnName("sso_auto_provision_role");
+
+                    b.Property<string[]>("SsoEmailDomains")
+                        .HasColumnType("text[]")
+                        .HasColumnName("sso_email_domains");
+
                     b.Property<bool>("SyncEnabled")
                         .HasColumnType("boolean")
                         .HasColumnName("sync_enabled");
+
+                    b.Property<int?>("SyncIntervalMinutes")
+                        .HasColumnType("integer")
+                        .HasColumnName("sync_interval_minutes");
 
                     b.HasKey("Id");
 
@@ -861,6 +906,15 @@ namespace Pfa.Data.Migrations
                     b.HasOne("Pfa.Data.DraftJournalEntry", null)
                         .WithMany()
                         .HasForeignKey("EntryId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Pfa.Data.ExternalLogin", b =>
+                {
+                    b.HasOne("Pfa.Data.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -132,11 +132,15 @@ public sealed class ManifestTests(ManifestFixture fixture)
         Assert.Null(fixture.Resources[PfaResources.PgAdmin]);
         Assert.DoesNotContain(ManifestRules.Strings(fixture.Manifest), s => s.Contains("{pems.", StringComparison.Ordinal));
 
-        var worker = fixture.Resource(PfaResources.SyncWorker)["env"]!.AsObject();
-        Assert.Equal("{pems-url.value}", (string?)worker["services__pems__http__0"]);
-        Assert.Equal("{pems-tenant.value}", (string?)worker["PEMS_TENANT"]);
-        Assert.Equal("{pems-username.value}", (string?)worker["PEMS_USERNAME"]);
-        Assert.Equal("{pems-password.value}", (string?)worker["PEMS_PASSWORD"]);
+        // The worker syncs; the API lists PEMS's organizations for the organizations admin: one set of parameters for both.
+        foreach (var service in new[] { PfaResources.SyncWorker, PfaResources.Api })
+        {
+            var env = fixture.Resource(service)["env"]!.AsObject();
+            Assert.Equal("{pems-url.value}", (string?)env["services__pems__http__0"]);
+            Assert.Equal("{pems-tenant.value}", (string?)env["PEMS_TENANT"]);
+            Assert.Equal("{pems-username.value}", (string?)env["PEMS_USERNAME"]);
+            Assert.Equal("{pems-password.value}", (string?)env["PEMS_PASSWORD"]);
+        }
         foreach (var name in new[] { PfaResources.PemsUrl, PfaResources.PemsTenant, PfaResources.PemsUsername, PfaResources.PemsPassword })
         {
             // No default: azd prompts for these on the first `azd up`.
