@@ -114,7 +114,7 @@ public static class UsersApi
         if (await s.ScopeAsync(ct) is not { IsAdmin: true } scope) return NotAdmin;
         var (user, error) = await s.Admin.UpdateAsync(scope, id, new UserChanges(request.DisplayName, request.Email, request.IsSystemAdmin), ct);
         if (user is null) return Problem(error!);
-        await s.AuditAsync(scope, AuditActions.UserUpdate, id, new { request.DisplayName, request.Email, request.IsSystemAdmin }, ct);
+        await s.AuditAsync(scope, AuditActions.UserUpdate, id, new { request.DisplayName, request.Email, request.IsSystemAdmin }, ct, ActedThrough(scope, user));
         return TypedResults.Ok(ToDto(user));
     }
 
@@ -123,6 +123,13 @@ public static class UsersApi
 
     public static Task<Results<Ok<UserDto>, ProblemHttpResult>> Reactivate(Guid id, UserActionRequest? request, [AsParameters] UsersServices s,
         CancellationToken ct) => SetActive(id, true, request?.Reason, s, ct);
+
+    /// <summary>
+    /// The organization an account action is filed under: the first of the user's organizations the admin manages, so the
+    /// org admins (and ViewAudit holders) of that organization see it in their trail; none for a user without memberships.
+    /// </summary>
+    private static Guid? ActedThrough(AdminScope scope, UserView user) =>
+        user.Memberships.FirstOrDefault(m => scope.Manages(m.OrganizationId))?.OrganizationId;
 
     private static string? Reason(string? reason) => reason is { Length: > 500 } ? reason[..500] : reason;
 
@@ -136,7 +143,8 @@ public static class UsersApi
                 await s.AuditAsync(scope, active ? AuditActions.UserReactivate : AuditActions.UserDeactivate, id, null, ct, outcome: AuditOutcome.Denied);
             return Problem(error);
         }
-        await s.AuditAsync(scope, active ? AuditActions.UserReactivate : AuditActions.UserDeactivate, id, new { user.Username, reason = Reason(reason) }, ct);
+        await s.AuditAsync(scope, active ? AuditActions.UserReactivate : AuditActions.UserDeactivate, id, new { user.Username, reason = Reason(reason) }, ct,
+            ActedThrough(scope, user));
         return TypedResults.Ok(ToDto(user));
     }
 

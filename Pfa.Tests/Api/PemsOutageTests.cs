@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -19,7 +18,7 @@ public sealed class PemsOutageTests(InfrastructureFixture infra)
         var host = ApiHost.For(infra);
         var org = await host.CreateOrgAsync(ApiHost.Unique("OUT"));
         var admin = ApiHost.Unique("outadmin").ToLowerInvariant();
-        await host.CreateUserAsync(admin, (org, "Admin"));
+        await IdentityTestKit.MakeSystemAdminAsync(host.Db, await host.CreateUserAsync(admin, (org, "Admin")));
         // A port nobody listens on: connection refused, as when PEMS is down.
         using var closed = new TcpListener(IPAddress.Loopback, 0);
         closed.Start();
@@ -32,10 +31,8 @@ public sealed class PemsOutageTests(InfrastructureFixture infra)
         var token = (await login.JsonAsync())["accessToken"]!.GetValue<string>();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
 
-        var watch = Stopwatch.StartNew();
         using var list = await client.GetAsync("/api/admin/pems/organizations", Http.Ct);
         var problem = await list.JsonAsync(HttpStatusCode.ServiceUnavailable);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
         Assert.Equal("PEMS is unavailable.", problem["title"]!.GetValue<string>());
         Assert.Equal(TimeSpan.FromSeconds(30), list.Headers.RetryAfter?.Delta);
 

@@ -10,7 +10,8 @@ namespace Pfa.Tests.Web;
 /// <summary>
 /// The users page in chromium against the whole stack: an organization admin invites a user (the temporary password is
 /// shown once), revokes their financial visibility; the user signs in, must change the password first, then sees line
-/// counts but no amounts; the admin deactivates them and their open page is signed out at its next call.
+/// counts but no amounts; the admin deactivates them and their open page is signed out at its next call; the audit page
+/// shows each step.
 /// </summary>
 [Collection(StackCollection.Name)]
 public sealed class AdminUsersJourneyTests(StackFixture stack)
@@ -43,7 +44,8 @@ public sealed class AdminUsersJourneyTests(StackFixture stack)
         try
         {
             await SignInAsync(page, web, admin);
-            await page.GetByTestId("nav-users").ClickAsync();
+            await Assertions.Expect(page.GetByTestId("nav-users")).ToBeVisibleAsync();
+            await page.GotoAsync(web + "/admin/users");
             await Assertions.Expect(page.GetByTestId("users-page")).ToHaveAttributeAsync("data-ready", "true", new() { Timeout = 30_000 });
             await Assertions.Expect(page.GetByTestId("users-table")).ToContainTextAsync(admin, new() { Timeout = 30_000 });
 
@@ -91,8 +93,22 @@ public sealed class AdminUsersJourneyTests(StackFixture stack)
             await page.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Deactivate" }).ClickAsync();
             await Assertions.Expect(detail.GetByTestId("user-reactivate")).ToBeVisibleAsync(new() { Timeout = 15_000 });
             Assert.False(await ScalarAsync<bool>(db, "SELECT is_active FROM users WHERE username = $1", invited));
+            // Filed under the organization the admin acted through, so its admins see it.
+            Assert.Equal(org, await ScalarAsync<string>(db, """
+                SELECT o.code FROM audit_log a JOIN organizations o ON o.id = a.organization_id JOIN users u ON u.id::text = a.entity_id
+                WHERE a.action = 'user.deactivate' AND u.username = $1
+                """, invited));
             await userPage.ReloadAsync();
             await Assertions.Expect(userPage).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/login"), new() { Timeout = 30_000 });
+
+            // Every step is in the organization's audit trail, which its admin reads on the audit page.
+            await Assertions.Expect(page.GetByTestId("nav-audit")).ToBeVisibleAsync();
+            await page.GotoAsync(web + "/admin/audit");
+            var audit = page.GetByTestId("audit-table");
+            foreach (var action in new[] { "user.create", "membership.permissions", "user.deactivate" })
+                await Assertions.Expect(audit.Locator("tr").Filter(new() { HasText = action }).Filter(new() { HasText = org }).First)
+                    .ToBeVisibleAsync(new() { Timeout = 30_000 });
+            await page.ScreenshotAsync(new() { Path = Path.Combine(Shots, "admin-audit.png") });
         }
         finally
         {

@@ -74,19 +74,6 @@ public sealed partial class PfaApiClient
     /// One of the API's exports (<paramref name="path"/> under <c>/export/</c>, query string included), headers read and body
     /// not yet: the caller streams it on and disposes it. Takes the token explicitly (a plain HTTP request, not a circuit).
     /// </summary>
-    public async Task<HttpResponseMessage> OpenExportAsync(string org, string path, string token, CancellationToken ct)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/orgs/{Uri.EscapeDataString(org)}/export/{path}");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        try
-        {
-            var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-            if (response.IsSuccessStatusCode) return response;
-            using (response) throw await ProblemAsync(response, ct);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new PfaApiException(0, "The PFA service cannot be reached.", inner: e);
-        }
-    }
+    public Task<HttpResponseMessage> OpenExportAsync(string org, string path, string token, CancellationToken ct) =>
+        OpenDownloadAsync($"/api/orgs/{Uri.EscapeDataString(org)}/export/{path}", token, ct);
 }

@@ -84,9 +84,13 @@ public sealed partial class PfaApiClient(HttpClient http, AuthenticationStatePro
     /// The API's CSV export of my changed lines, headers read and body not yet: the caller streams it on and disposes it.
     /// Takes the token explicitly because it runs in a plain HTTP request, not in a circuit.
     /// </summary>
-    public async Task<HttpResponseMessage> OpenForecastExportAsync(string org, string token, CancellationToken ct)
+    public Task<HttpResponseMessage> OpenForecastExportAsync(string org, string token, CancellationToken ct) =>
+        OpenDownloadAsync($"/api/orgs/{Uri.EscapeDataString(org)}/export/forecast.csv", token, ct);
+
+    /// <summary>A download's response with headers read and body not yet: the caller streams it on and disposes it.</summary>
+    private async Task<HttpResponseMessage> OpenDownloadAsync(string url, string token, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/orgs/{Uri.EscapeDataString(org)}/export/forecast.csv");
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         try
         {
@@ -104,21 +108,8 @@ public sealed partial class PfaApiClient(HttpClient http, AuthenticationStatePro
         await SendAsync<AuditPage>(HttpMethod.Get, $"/api/audit?{filter.ToQueryString(cursor, limit)}", null, await TokenAsync(), ct);
 
     /// <summary>The API's audit CSV, headers read and body not yet (streamed on by the web app's /export/audit.csv).</summary>
-    public async Task<HttpResponseMessage> OpenAuditExportAsync(string query, string token, CancellationToken ct)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/audit.csv?{query}");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        try
-        {
-            var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-            if (response.IsSuccessStatusCode) return response;
-            using (response) throw await ProblemAsync(response, ct);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new PfaApiException(0, "The PFA service cannot be reached.", inner: e);
-        }
-    }
+    public Task<HttpResponseMessage> OpenAuditExportAsync(string query, string token, CancellationToken ct) =>
+        OpenDownloadAsync($"/api/audit.csv?{query}", token, ct);
 
     /// <summary>My changed lines in <paramref name="org"/> (the merged list with changedOnly).</summary>
     public async Task<long> DraftCountAsync(string org, CancellationToken ct = default) =>
