@@ -191,4 +191,61 @@ public sealed class FinancialMaskingTests(InfrastructureFixture infra) : IAsyncL
         var sorted = await Get(_full, "pfa?sort=monthlyRate&desc=true&limit=1");
         Assert.Equal("R2", (string?)sorted["items"]![0]!["pfaId"]);
     }
+
+    [Fact]
+    public async Task Line_history_masks_money_in_versions_and_changes()
+    {
+        foreach (var (client, visible) in new[] { (_full, true), (_masked, false) })
+        {
+            var history = await Get(client, "pfa/R1/history");
+            var entries = history["entries"]!.AsArray();
+            var version = entries.First(e => (string?)e!["kind"] == "version")!;
+            Assert.Equal(visible, !IsNull(version["record"]!["monthlyRate"]));
+            Assert.NotNull(version["record"]!["pfaId"]);
+            var rateChange = entries.Where(e => (string?)e!["kind"] == "change")
+                .SelectMany(e => e!["fields"]!.AsArray()).First(f => (string?)f!["field"] == "monthlyRate")!;
+            Assert.Equal(visible, !IsNull(rateChange["to"]));
+        }
+    }
+
+    [Fact]
+    public async Task Spreadsheet_exports_leave_money_cells_empty()
+    {
+        foreach (var (client, visible) in new[] { (_full, true), (_masked, false) })
+        {
+            using var grid = await client.GetAsync($"/api/orgs/{_org}/export/grid.xlsx?sort=pfaId", Http.Ct);
+            Assert.Equal(HttpStatusCode.OK, grid.StatusCode);
+            var rows = MiniExcelLibs.MiniExcel.Query(new MemoryStream(await grid.Content.ReadAsByteArrayAsync(Http.Ct)), useHeaderRow: true)
+                .Cast<IDictionary<string, object?>>().ToList();
+            var r2 = rows.Single(r => (string?)r["PFA ID"] == "R2");
+            Assert.Equal(visible, r2["Rate / month"] is not null);
+            Assert.NotNull(r2["Forecast end"]);
+
+            using var changes = await client.GetAsync($"/api/orgs/{_org}/export/changes.xlsx", Http.Ct);
+            var changeRows = MiniExcelLibs.MiniExcel.Query(new MemoryStream(await changes.Content.ReadAsByteArrayAsync(Http.Ct)), useHeaderRow: true)
+                .Cast<IDictionary<string, object?>>().ToList();
+            var rate = changeRows.Single(r => (string?)r["PFA ID"] == "R1" && (string?)r["Field"] == "Rate / month");
+            Assert.Equal(visible, rate["My value"] is not null);
+        }
+    }
+
+    [Fact]
+    public async Task Import_and_new_lines_refuse_money_for_whoever_cannot_see_it()
+    {
+        var csv = System.Text.Encoding.UTF8.GetBytes("PFA ID,Rate / month\r\nR2,4100\r\n");
+        using var file = new ByteArrayContent(csv);
+        file.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/csv");
+        using var form = new MultipartFormDataContent { { file, "file", "rates.csv" } };
+        var preview = await (await _masked.PostAsync($"/api/orgs/{_org}/import/preview", form, Http.Ct)).JsonAsync();
+        var row = preview["items"]!.AsArray().Single()!;
+        Assert.NotNull(row["errors"]!["monthlyRate"]);
+        Assert.Equal(0, preview["changing"]!.GetValue<int>());
+
+        using var newLines = await _masked.PostAsJsonAsync($"/api/orgs/{_org}/pfa/new", new
+        {
+            count = 1, description = "Hidden crane", source = "Rental", category = "02036", @class = "CRANE", dor = "BEO", areaSilo = "A",
+            forecastStart = "2027-01-01", forecastEnd = "2027-02-01", monthlyRate = 1000m,
+        }, Http.Ct);
+        await newLines.ProblemNamingAsync(HttpStatusCode.BadRequest, "monthlyRate");
+    }
 }
