@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Security.Claims;
-using System.Text.Json.Serialization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.Tokens;
@@ -25,7 +24,8 @@ public static class Extensions
         // Encrypts per-organization PEMS passwords with the key ring the worker shares (data_protection_keys).
         builder.Services.AddPfaDataProtection();
 
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        // JSON options (enums by name, max depth) and malformed requests → 400 naming the culprit (Infrastructure/ClientErrors.cs).
+        builder.Services.AddClientErrorHandling();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecurityTransformer>());
 

@@ -207,7 +207,7 @@ public static class BenchmarkHarness
         {
             var http = await LoginAsync(Caller);
             var deep = DataSet.PfaId(Lines * 9 / 10);
-            var deepCursor = Cursor.Encode(new Cursor(deep, deep));
+            var deepCursor = Cursor.Encode(new Cursor(deep, deep, Cursor.OrderOf("pfaId", descending: false)));
             var cases = new ListCase[]
             {
                 new("first page", "", new PfaFilter()),

@@ -60,8 +60,7 @@ public static class EditableFields
                     var m = value.GetValueKind() == JsonValueKind.String
                         ? decimal.Parse(value.GetValue<string>(), NumberStyles.Number, CultureInfo.InvariantCulture)
                         : value.GetValue<decimal>();
-                    if (m < 0) { error = "Must be zero or more."; return false; }
-                    if (m > 1_000_000_000_000m) { error = "Too large."; return false; }
+                    if (FieldRules.MoneyError(m) is { } moneyError) { error = moneyError; return false; }
                     normalized = JsonValue.Create(m);
                     return true;
                 case FieldKind.Flag:
@@ -70,19 +69,19 @@ public static class EditableFields
                     normalized = JsonValue.Create(value.GetValue<bool>());
                     return true;
                 case FieldKind.Source:
-                    if (value is null || !Enum.TryParse<PfaSource>(value.GetValue<string>(), true, out var s) || !Enum.IsDefined(s))
+                    if (value is null || !FieldRules.TryParseName<PfaSource>(value.GetValue<string>(), out var s))
                     { error = "Expected Rental or Purchase."; return false; }
                     normalized = JsonValue.Create(s.ToString());
                     return true;
                 case FieldKind.Dor:
-                    if (value is null || !Enum.TryParse<Dor>(value.GetValue<string>(), true, out var o) || !Enum.IsDefined(o))
+                    if (value is null || !FieldRules.TryParseName<Dor>(value.GetValue<string>(), out var o))
                     { error = "Expected BEO or PROJECT."; return false; }
                     normalized = JsonValue.Create(o.ToString());
                     return true;
                 default:
                     if (value is null) { normalized = null; return true; }
                     var str = value.GetValue<string>().Trim();
-                    if (str.Length > 200) { error = "At most 200 characters."; return false; }
+                    if (FieldRules.TextError(str) is { } textError) { error = textError; return false; }
                     normalized = JsonValue.Create(str);
                     return true;
             }

@@ -52,8 +52,13 @@ public static class ConflictsApi
         string orgCode, string pfaId, ResolveConflictRequest request, ClaimsPrincipal user, OrgAccess access, EventPublisher events, HttpContext http,
         CancellationToken ct)
     {
+        if (!Enum.IsDefined(request.Strategy))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["strategy"] = [$"One of {string.Join(", ", Enum.GetNames<ConflictStrategy>())}."] });
         if (request.Strategy == ConflictStrategy.Merge && request.KeepMine is null)
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["keepMine"] = ["Merge needs the list of fields to keep."] });
+        // Only editable fields can be kept (the same whitelist a draft uses); anything else is a client error, not a silent no-op.
+        if (request.KeepMine?.Select((f, i) => (f, i)).FirstOrDefault(x => !Pfa.Domain.EditableFields.IsEditable(x.f ?? "")) is ({ } bad, var index))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [$"keepMine[{index}]"] = [$"'{bad}' is not an editable field."] });
         var (ctx, problem) = await access.ResolveAsync(user, orgCode, Need.Commit, ct);
         if (ctx is null) return problem!;
         await using var s = await access.BeginAsync(ctx, ct);

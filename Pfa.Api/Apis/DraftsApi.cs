@@ -19,13 +19,15 @@ public sealed record BulkRequest(BulkKind Operation, string[]? PfaIds, BulkFilte
     decimal? Amount, string? Value, string? Class, string? SessionId, int? Months = null);
 public sealed record BulkFilter(string[]? Category, string[]? Class, string[]? Source, string[]? Dor, string[]? AreaSilo, string[]? Status,
     DateOnly? ForecastStartFrom, DateOnly? ForecastStartTo, string? Search, bool? ChangedOnly);
-public sealed record BulkResponse(int Matched, int Changed, int Removed, int Skipped);
+/// <summary><see cref="SkippedReasons"/> counts skipped lines by reason (<c>dateOutOfRange</c>, <c>notEligible</c>).</summary>
+public sealed record BulkResponse(int Matched, int Changed, int Removed, int Skipped, IReadOnlyDictionary<string, int>? SkippedReasons = null);
 /// <summary>
 /// A bulk edit's impact before it is applied: <see cref="Changing"/> of the <see cref="Eligible"/> lines get a different delta;
 /// forecast cost of the eligible lines (KPI rules, with my drafts) now and after.
 /// </summary>
 /// <summary>Forecast cost figures are null for a caller without ViewFinancials.</summary>
-public sealed record BulkPreviewResponse(int Matched, int Eligible, int Changing, int Skipped, decimal? ForecastBefore, decimal? ForecastAfter, decimal? ForecastImpact);
+public sealed record BulkPreviewResponse(int Matched, int Eligible, int Changing, int Skipped, decimal? ForecastBefore, decimal? ForecastAfter, decimal? ForecastImpact,
+    IReadOnlyDictionary<string, int>? SkippedReasons = null);
 
 public sealed record DiscardRequest(bool All, string[]? PfaIds, string? SessionId);
 public sealed record DiscardResponse(int Discarded);
@@ -95,7 +97,7 @@ public static class DraftsApi
         if (changed) await PfaStore.BumpDraftVersionAsync(session, ct);
         await session.CommitAsync(ct);
         if (changed) await events.PublishAsync(ctx.OrganizationCode, PfaEvents.DraftsSaved, new { user = ctx.UserId, bulk = request.Operation.ToString(), result.Saved });
-        return TypedResults.Ok(new BulkResponse(result.Matched, result.Saved, result.Removed, result.Skipped));
+        return TypedResults.Ok(new BulkResponse(result.Matched, result.Saved, result.Removed, result.Skipped, result.SkippedReasons));
     }
 
     public static async Task<Results<Ok<BulkPreviewResponse>, ValidationProblem, ProblemHttpResult>> BulkPreview(
@@ -111,13 +113,16 @@ public static class DraftsApi
         var p = await BulkOps.PreviewAsync(session, Selection(request), op, ct);
         var money = ctx.CanViewFinancials;
         return TypedResults.Ok(new BulkPreviewResponse(p.Matched, p.Eligible, p.Changing, p.Skipped,
-            FinancialMask.Amount(p.ForecastBefore, money), FinancialMask.Amount(p.ForecastAfter, money), FinancialMask.Amount(p.ForecastImpact, money)));
+            FinancialMask.Amount(p.ForecastBefore, money), FinancialMask.Amount(p.ForecastAfter, money), FinancialMask.Amount(p.ForecastImpact, money), p.SkippedReasons));
     }
 
     /// <summary>The request's operation, validated field by field (apply and preview accept exactly the same requests).</summary>
     private static (BulkOperation Op, Dictionary<string, string[]> Errors) ReadBulk(BulkRequest request)
     {
         var errors = new Dictionary<string, string[]>();
+        // A number outside the enum (only reachable if a client binds by number) is the client's error, never a 500.
+        if (!Enum.IsDefined(request.Operation))
+            errors["operation"] = [$"One of {string.Join(", ", Enum.GetNames<BulkKind>())}."];
         if (request.PfaIds is not { Length: > 0 } && request.Filter is null) errors["pfaIds"] = ["Give a selection (pfaIds) or a filter."];
         if (request.PfaIds is { Length: > 50_000 }) errors["pfaIds"] = ["At most 50000 ids."];
         var op = new BulkOperation(request.Operation)
@@ -139,18 +144,26 @@ public static class DraftsApi
                 errors["start"] = ["Give start, end or both."]; break;
             case BulkKind.SetForecastDates when request.Start > request.End:
                 errors["end"] = ["End must be on or after start."]; break;
-            case BulkKind.SetRate or BulkKind.SetPrice when request.Amount is null or < 0:
+            // The same field rules as a single edit (FieldRules): a bulk edit never stores what one line at a time would refuse.
+            case BulkKind.SetRate or BulkKind.SetPrice when request.Amount is null:
                 errors["amount"] = ["Zero or more."]; break;
-            case BulkKind.SetSource when Enum.TryParse<PfaSource>(request.Value, true, out var source):
+            case BulkKind.SetRate or BulkKind.SetPrice when FieldRules.MoneyError(request.Amount.Value) is { } moneyError:
+                errors["amount"] = [moneyError]; break;
+            case BulkKind.SetSource when FieldRules.TryParseName<PfaSource>(request.Value, out var source):
                 op = op with { Text = source.ToString() }; break;
             case BulkKind.SetSource:
                 errors["value"] = ["Rental or Purchase."]; break;
-            case BulkKind.SetDor when Enum.TryParse<Dor>(request.Value, true, out var dor):
+            case BulkKind.SetDor when FieldRules.TryParseName<Dor>(request.Value, out var dor):
                 op = op with { Text = dor.ToString() }; break;
             case BulkKind.SetDor:
                 errors["value"] = ["BEO or PROJECT."]; break;
             case BulkKind.SetCategory when string.IsNullOrWhiteSpace(request.Value):
                 errors["value"] = ["A category code."]; break;
+            case BulkKind.SetCategory:
+                if (FieldRules.TextError(request.Value.Trim()) is { } valueError) errors["value"] = [valueError];
+                if (request.Class is not null && FieldRules.TextError(request.Class.Trim()) is { } classError) errors["class"] = [classError];
+                op = op with { Text = request.Value.Trim(), Class = request.Class?.Trim() };
+                break;
         }
         return (op, errors);
     }

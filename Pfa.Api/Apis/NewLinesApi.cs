@@ -61,13 +61,13 @@ public static class NewLinesApi
         var errors = new Dictionary<string, string[]>();
         if (r.Count is < 1 or > MaxCount) errors["count"] = [$"Between 1 and {MaxCount}."];
         if (string.IsNullOrWhiteSpace(r.Description)) errors["description"] = ["A description is required."];
-        else if (r.Description.Trim().Length > 200) errors["description"] = ["At most 200 characters."];
+        else if (FieldRules.TextError(r.Description.Trim()) is { } descriptionError) errors["description"] = [descriptionError];
         if (string.IsNullOrWhiteSpace(r.Category)) errors["category"] = ["A category is required."];
         if (string.IsNullOrWhiteSpace(r.AreaSilo)) errors["areaSilo"] = ["An area/silo is required."];
-        else if (r.AreaSilo.Trim().Length > 200) errors["areaSilo"] = ["At most 200 characters."];
+        else if (FieldRules.TextError(r.AreaSilo.Trim()) is { } areaError) errors["areaSilo"] = [areaError];
         if (r.ForecastStart is null) errors["forecastStart"] = ["A forecast start is required."];
         if (r.ForecastEnd is null) errors["forecastEnd"] = ["A forecast end is required."];
-        var source = Enum.TryParse<PfaSource>(r.Source, true, out var s) && Enum.IsDefined(s) ? s : (PfaSource?)null;
+        var source = FieldRules.TryParseName<PfaSource>(r.Source, out var s) ? s : (PfaSource?)null;
         if (source is null) errors["source"] = ["Rental or Purchase."];
         if (source == PfaSource.Rental && r.MonthlyRate is null or <= 0) errors["monthlyRate"] = ["A rental line needs a monthly rate above zero."];
         if (source == PfaSource.Purchase && r.PurchasePrice is null or <= 0) errors["purchasePrice"] = ["A purchase line needs a purchase price above zero."];

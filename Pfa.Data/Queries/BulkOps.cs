@@ -19,15 +19,18 @@ public sealed record BulkOperation(BulkKind Kind)
     public string? Class { get; init; }
 }
 
-public sealed record BulkResult(int Matched, int Eligible, int Saved, int Removed)
+public sealed record BulkResult(int Matched, int Eligible, int Saved, int Removed, int OutOfDateRange = 0)
 {
     public int Skipped => Matched - Eligible;
+    /// <summary>Why lines were skipped: a rule forbids the operation on them, or it would move a date out of 0001..9999.</summary>
+    public IReadOnlyDictionary<string, int> SkippedReasons => BulkOps.Reasons(Skipped, OutOfDateRange);
 }
 
 /// <summary>What a bulk edit would do, before it is applied: lines and the forecast cost (KPI rules, with my drafts) of the eligible lines.</summary>
-public sealed record BulkPreview(int Matched, int Eligible, int Changing, decimal ForecastBefore, decimal ForecastAfter)
+public sealed record BulkPreview(int Matched, int Eligible, int Changing, decimal ForecastBefore, decimal ForecastAfter, int OutOfDateRange = 0)
 {
     public int Skipped => Matched - Eligible;
+    public IReadOnlyDictionary<string, int> SkippedReasons => BulkOps.Reasons(Skipped, OutOfDateRange);
     public decimal ForecastImpact => ForecastAfter - ForecastBefore;
 }
 
@@ -39,6 +42,30 @@ public sealed record BulkPreview(int Matched, int Eligible, int Changing, decima
 public static class BulkOps
 {
     private static string M(string field) => MergedFields.Get(field).Merged;
+
+    public const string ReasonOutOfDateRange = "dateOutOfRange";
+    public const string ReasonNotEligible = "notEligible";
+
+    public static IReadOnlyDictionary<string, int> Reasons(int skipped, int outOfDateRange)
+    {
+        var reasons = new Dictionary<string, int>();
+        if (outOfDateRange > 0) reasons[ReasonOutOfDateRange] = outOfDateRange;
+        if (skipped - outOfDateRange > 0) reasons[ReasonNotEligible] = skipped - outOfDateRange;
+        return reasons;
+    }
+
+    // Dates a single edit accepts (FieldRules.MinDate..MaxDate): PostgreSQL would store year 10000 or wrap into BC years.
+    private static string InDateRange(string date) => $"({date})::date BETWEEN DATE '0001-01-01' AND DATE '9999-12-31'";
+
+    /// <summary>The condition a line must meet for its new dates to stay in range (true for operations that set no computed date).</summary>
+    private static string InRange(BulkOperation op) => op.Kind switch
+    {
+        BulkKind.ShiftForecast =>
+            $"{InDateRange($"{M("forecastStart")} + make_interval(months => @months, days => @days)")} AND " +
+            InDateRange($"{M("forecastEnd")} + make_interval(months => @months, days => @days)"),
+        BulkKind.SetDuration => InDateRange($"{M("forecastStart")} + @days"),
+        _ => "true",
+    };
 
     private static (string Set, string Eligible) Plan(BulkOperation op) => op.Kind switch
     {
@@ -74,12 +101,15 @@ public static class BulkOps
     /// </summary>
     private static string SelectionCtes(BulkOperation op, string where, bool forUpdate)
     {
-        var (set, eligible) = Plan(op);
+        var (set, rule) = Plan(op);
+        // A line out of date range is never eligible: skipped and counted (out_of_range), never stored.
+        var eligible = $"({rule}) AND coalesce({InRange(op)}, false)";
         return $"""
             WITH selected AS (
               SELECT m.id AS mirror_id, m.data, m.mirror_version, m.pems_version, d.id AS mod_id,
                      coalesce(d.changes, '{"{}"}'::jsonb) AS old_changes, coalesce(d.base_values, '{"{}"}'::jsonb) AS old_base,
-                     ({eligible}) AS eligible, CASE WHEN ({eligible}) THEN {set} END AS patch
+                     ({eligible}) AS eligible, CASE WHEN ({eligible}) THEN {set} END AS patch,
+                     coalesce(({rule}) AND NOT coalesce({InRange(op)}, false), false) AS out_of_range
               FROM pfa_mirror m {MergedFields.DeltaJoin}
               WHERE m.organization_id = @org AND m.deleted_in_pems_at IS NULL
                 AND (d.id IS NULL OR d.state = 'draft') {where}
@@ -136,11 +166,12 @@ public static class BulkOps
               RETURNING 1
             )
             SELECT (SELECT count(*) FROM selected)::int, (SELECT count(*) FROM proposed)::int,
-                   (SELECT count(*) FROM upserted)::int, (SELECT count(*) FROM removed)::int
+                   (SELECT count(*) FROM upserted)::int, (SELECT count(*) FROM removed)::int,
+                   (SELECT count(*) FROM selected WHERE out_of_range)::int
             """);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         await r.ReadAsync(ct);
-        return new BulkResult(r.GetInt32(0), r.GetInt32(1), r.GetInt32(2), r.GetInt32(3));
+        return new BulkResult(r.GetInt32(0), r.GetInt32(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4));
     }
 
     /// <summary>
@@ -157,10 +188,10 @@ public static class BulkOps
             {SelectionCtes(op, where, forUpdate: false)}
             SELECT (SELECT count(*) FROM selected)::int, (SELECT count(*) FROM proposed)::int,
                    (SELECT count(*) FROM proposed WHERE changes IS DISTINCT FROM old_changes)::int,
-                   {Forecast("old_changes")}, {Forecast("changes")}
+                   {Forecast("old_changes")}, {Forecast("changes")}, (SELECT count(*) FROM selected WHERE out_of_range)::int
             """);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         await r.ReadAsync(ct);
-        return new BulkPreview(r.GetInt32(0), r.GetInt32(1), r.GetInt32(2), r.GetDecimal(3), r.GetDecimal(4));
+        return new BulkPreview(r.GetInt32(0), r.GetInt32(1), r.GetInt32(2), r.GetDecimal(3), r.GetDecimal(4), r.GetInt32(5));
     }
 }

@@ -74,7 +74,7 @@ public static class PfaStore
                 lastSort = r.GetString(6);
             }
         }
-        var next = hasMore ? Cursor.Encode(new Cursor(lastSort!, rows[^1].PfaId)) : null;
+        var next = hasMore ? Cursor.Encode(new Cursor(lastSort!, rows[^1].PfaId, Cursor.OrderOf(sort, descending))) : null;
         if (!first) return new ListPage(rows, next, null, false);
         if (count <= ExactCountUpTo) return new ListPage(rows, next, count, false);
         return new ListPage(rows, next, Math.Max(ExactCountUpTo + 1, await EstimateAsync(s, countFrom, cmd, ct)), true);
@@ -118,6 +118,9 @@ public static class PfaStore
 
         // The total only on the first page (cursor pages keep it), computed once in the same round trip (an InitPlan), capped.
         var paged = Cursor.TryDecode(cursor, out var after);
+        // A cursor holds a value of its own sort: used with another it would compare unlike values (an empty page or a cast error).
+        if (paged && after.Order != Cursor.OrderOf(sort, descending))
+            throw new FormatException("The cursor was made for another sort or direction; start again without it.");
         var total = withTotal ? $"(SELECT count(*) FROM (SELECT 1 {counted} LIMIT {ExactCountUpTo + 1}) t)" : "NULL::bigint";
         var page = new StringBuilder($"{with}SELECT m.id, m.pfa_id, m.mirror_version, m.data || coalesce(d.changes, '{{}}'::jsonb), {StateExpr}, d.changes, {(byPfaId ? "m.pfa_id" : field.SortKey)}::text, {total}, d.base_values ");
         page.Append(where);
@@ -450,23 +453,25 @@ public static class PfaStore
     }
 }
 
-/// <summary>Opaque keyset cursor: the last row's sort value and PFA id, base64url JSON.</summary>
-public sealed record Cursor(string Value, string PfaId)
+/// <summary>Opaque keyset cursor: the last row's sort value and PFA id, and the order it was made for, base64url JSON.</summary>
+public sealed record Cursor(string Value, string PfaId, string Order)
 {
+    public static string OrderOf(string sort, bool descending) => (descending ? "-" : "+") + sort.ToLowerInvariant();
+
     public static string Encode(Cursor c) =>
-        Convert.ToBase64String(JsonSerializer.SerializeToUtf8Bytes(new[] { c.Value, c.PfaId })).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        Convert.ToBase64String(JsonSerializer.SerializeToUtf8Bytes(new[] { c.Value, c.PfaId, c.Order })).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     public static bool TryDecode(string? text, out Cursor cursor)
     {
-        cursor = new Cursor("", "");
+        cursor = new Cursor("", "", "");
         if (string.IsNullOrEmpty(text)) return false;
         try
         {
             var b64 = text.Replace('-', '+').Replace('_', '/');
             b64 += new string('=', (4 - b64.Length % 4) % 4);
             var parts = JsonSerializer.Deserialize<string[]>(Convert.FromBase64String(b64));
-            if (parts is not { Length: 2 }) throw new FormatException();
-            cursor = new Cursor(parts[0], parts[1]);
+            if (parts is not { Length: 3 } || parts.Any(p => p is null)) throw new FormatException();
+            cursor = new Cursor(parts[0], parts[1], parts[2]);
             return true;
         }
         catch (Exception e) when (e is FormatException or JsonException)
