@@ -21,7 +21,9 @@ public static class ClientErrors
             // Enums by name only: "1" or 1 for an enum is refused, as the domain's field rules refuse it.
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(allowIntegerValues: false));
             o.SerializerOptions.MaxDepth = MaxJsonDepth;
+            o.SerializerOptions.Converters.Add(new NoNulStringConverter());
         });
+        services.AddTransient<IStartupFilter, NulInUrlFilter>();
         // Bad binding throws in every environment (the default throws in Development only and answers a bare 400 elsewhere),
         // so ClientErrorHandler can name the parameter the same way everywhere.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -93,4 +95,43 @@ public sealed class ClientErrorHandler(IProblemDetailsService problems, ILogger<
     }
 
     private static string Shorten(string message) => message.Length > 300 ? message[..300] : message;
+}
+
+/// <summary>Refuses a NUL in any JSON string bound to a typed request (PostgreSQL rejects <c>\u0000</c> in text and jsonb).</summary>
+public sealed class NoNulStringConverter : JsonConverter<string>
+{
+    public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        var value = reader.GetString();
+        // The serializer adds the JSON path to this exception; ClientErrorHandler names it.
+        if (value is not null && value.Contains('\0')) throw new JsonException("A NUL character is not allowed.");
+        return value;
+    }
+
+    public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
+}
+
+/// <summary>A NUL in the path or a query value is refused before routing: 400 naming the query key (or <c>path</c>).</summary>
+public sealed class NulInUrlFilter : IStartupFilter
+{
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        app.Use(async (http, nextMiddleware) =>
+        {
+            var culprit = http.Request.Path.Value?.Contains('\0') == true ? "path"
+                : http.Request.Query.FirstOrDefault(q => q.Key.Contains('\0') || q.Value.Any(v => v?.Contains('\0') == true)).Key;
+            if (culprit is null) { await nextMiddleware(http); return; }
+            http.Response.StatusCode = StatusCodes.Status400BadRequest;
+            var key = culprit.Replace("\0", "");
+            await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = http,
+                ProblemDetails = new HttpValidationProblemDetails(new Dictionary<string, string[]> { [key] = ["A NUL character is not allowed."] })
+                {
+                    Status = StatusCodes.Status400BadRequest, Title = "The request is malformed.", Detail = $"{key}: a NUL character is not allowed.",
+                },
+            });
+        });
+        next(app);
+    };
 }
