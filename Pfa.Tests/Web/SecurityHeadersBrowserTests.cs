@@ -83,6 +83,13 @@ public sealed class SecurityHeadersBrowserTests(StackFixture stack)
 
         Assert.True(violations.IsEmpty, "CSP violations:\n" + string.Join("\n", violations));
         Assert.True(console.IsEmpty, "Console errors/warnings:\n" + string.Join("\n", console));
+
+        // Control: an inline script without the nonce is blocked and reported, so the silence above means something.
+        current = "control";
+        await page.EvaluateAsync("() => document.body.appendChild(Object.assign(document.createElement('script'), { textContent: 'window.__pfaRan = true' }))");
+        for (var i = 0; i < 100 && violations.IsEmpty; i++) await Task.Delay(100, Ct);
+        Assert.Contains("script-src", violations.Single());
+        Assert.False(await page.EvaluateAsync<bool>("() => window.__pfaRan === true"));
     }
 
     private static async Task AssertHeadersAsync(IResponse response, string path)
