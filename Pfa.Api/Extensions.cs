@@ -83,6 +83,10 @@ public static class Extensions
             };
         });
 
+        // Failed-sign-in limits with back-off (Infrastructure/LoginThrottle.cs; Auth:Throttle).
+        builder.Services.AddSingleton(builder.Configuration.GetSection("Auth:Throttle").Get<LoginThrottleOptions>() ?? new LoginThrottleOptions());
+        builder.Services.AddSingleton<LoginMetrics>();
+        builder.Services.AddSingleton<LoginThrottle>();
         builder.Services.AddScoped<OrgAccess>();
         builder.Services.AddSingleton<AuditTrail>();
         builder.Services.AddScoped<UserAdministration>();
@@ -106,6 +110,7 @@ public static class Extensions
 
     public static WebApplication MapPfaApis(this WebApplication app)
     {
+        app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();

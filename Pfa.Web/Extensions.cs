@@ -74,6 +74,7 @@ public static class Extensions
 
     public static WebApplication MapPfaWeb(this WebApplication app)
     {
+        app.UseSecurityHeaders(); // CSP, frame and referrer policy on every response (SecurityHeaders.cs)
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler("/Error", createScopeForErrors: true);
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
@@ -113,8 +114,10 @@ public static class Extensions
             catch (PfaApiException e)
             {
                 logs.CreateLogger("Pfa.Web.Account").LogInformation("Sign-in failed: {Status} {Message}", e.Status, e.Message);
-                var error = e.IsUnreachable ? "unreachable" : e.IsUnauthorized ? "invalid" : "failed";
-                return Results.LocalRedirect($"/login?error={error}&returnUrl={Uri.EscapeDataString(back)}");
+                var error = e.IsUnreachable ? "unreachable" : e.IsUnauthorized ? "invalid" : e.IsThrottled ? "throttled" : "failed";
+                // Too many failed sign-ins: the page says how long to wait (whole minutes, from the API's Retry-After).
+                var wait = e.IsThrottled ? $"&minutes={Math.Max(1, (int)Math.Ceiling((e.RetryAfter ?? TimeSpan.FromMinutes(1)).TotalMinutes))}" : "";
+                return Results.LocalRedirect($"/login?error={error}{wait}&returnUrl={Uri.EscapeDataString(back)}");
             }
         });
         account.MapPost("/change-password", async Task<IResult> (HttpContext http, PfaApiClient api, ILoggerFactory logs,
