@@ -111,6 +111,9 @@ public static class Extensions
     public static WebApplication MapPfaApis(this WebApplication app)
     {
         app.UseSecurityHeaders();
+        // The web app signs users in on their behalf and says for whom (X-Forwarded-For); trusted only from known proxies
+        // (loopback by default), so per-address limits count browsers, not the web server.
+        app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();

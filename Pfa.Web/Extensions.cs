@@ -47,7 +47,10 @@ public static class Extensions
         services.AddCascadingAuthenticationState();
 
 #pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it replaces the defaults' retrying handler.
-        services.AddHttpClient<PfaApiClient>(c => c.BaseAddress = new Uri(ApiBaseAddress))
+        services.AddHttpContextAccessor();
+        services.AddTransient<ForwardedClientHandler>();
+        var apiClient = services.AddHttpClient<PfaApiClient>(c => c.BaseAddress = new Uri(ApiBaseAddress));
+        apiClient
             // Bulk edits and commits are not idempotent: never retry them; give set-based edits on a whole project time.
             .RemoveAllResilienceHandlers()
             .AddStandardResilienceHandler(o =>
@@ -57,6 +60,8 @@ public static class Extensions
                 o.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(120);
                 o.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(150);
             });
+        // After the resilience handler: every attempt carries the browser's address.
+        apiClient.AddHttpMessageHandler<ForwardedClientHandler>();
         // The live event stream stays open for the whole circuit: no resilience handler, no request timeout.
         services.AddHttpClient<PfaEventStream>(c =>
             {
