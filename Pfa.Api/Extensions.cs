@@ -20,7 +20,7 @@ public static class Extensions
     {
         builder.AddPfaDatabase(PfaResources.Database);
         // Aspire.StackExchange.Redis: one multiplexer (it keeps retrying when Redis starts later), a health check and tracing.
-        builder.AddRedisClient(PfaResources.Redis);
+        builder.AddRedisClient(PfaResources.Redis, configureOptions: RedisBreaker.Configure);
         // Encrypts per-organization PEMS passwords with the key ring the worker shares (data_protection_keys).
         builder.Services.AddPfaDataProtection();
 
@@ -91,6 +91,8 @@ public static class Extensions
         builder.Services.AddSingleton<AuditTrail>();
         builder.Services.AddScoped<UserAdministration>();
         builder.AddPfaAdministration();
+        builder.Services.AddExceptionHandler<OutageHandler>();
+        builder.Services.AddSingleton<RedisBreaker>();
         builder.Services.AddSingleton<EventPublisher>();
         builder.Services.AddSingleton<KpiCache>();
         return builder;
