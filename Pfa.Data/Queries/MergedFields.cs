@@ -24,6 +24,19 @@ public static class MergedFields
             _ => $"coalesce({Merged}, '')",
         };
 
+        /// <summary>
+        /// Whether <paramref name="text"/> is a value <see cref="SortKey"/> can produce (as text): a forged keyset cursor is refused
+        /// here, before PostgreSQL would fail to cast it.
+        /// </summary>
+        public bool AcceptsSortText(string text) => SqlType switch
+        {
+            "date" => text == "-infinity" || DateOnly.TryParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.None, out _),
+            "numeric" => decimal.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _),
+            "boolean" => text is "true" or "false",
+            _ => !text.Contains('\0'),
+        };
+
         public string Cast(string textExpr) => SqlType switch
         {
             "date" => $"pfa_to_date({textExpr})",

@@ -121,6 +121,8 @@ public static class PfaStore
         // A cursor holds a value of its own sort: used with another it would compare unlike values (an empty page or a cast error).
         if (paged && after.Order != Cursor.OrderOf(sort, descending))
             throw new FormatException("The cursor was made for another sort or direction; start again without it.");
+        if (paged && (after.PfaId.Contains('\0') || (!byPfaId && !field.AcceptsSortText(after.Value))))
+            throw new FormatException("The cursor is not valid.");
         var total = withTotal ? $"(SELECT count(*) FROM (SELECT 1 {counted} LIMIT {ExactCountUpTo + 1}) t)" : "NULL::bigint";
         var page = new StringBuilder($"{with}SELECT m.id, m.pfa_id, m.mirror_version, m.data || coalesce(d.changes, '{{}}'::jsonb), {StateExpr}, d.changes, {(byPfaId ? "m.pfa_id" : field.SortKey)}::text, {total}, d.base_values ");
         page.Append(where);

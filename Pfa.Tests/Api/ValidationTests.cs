@@ -134,6 +134,18 @@ public sealed class ValidationTests(InfrastructureFixture infra) : IAsyncLifetim
     }
 
     [Theory]
+    [InlineData("monthlyRate", "not-a-number")]
+    [InlineData("forecastStart", "2025-99-99")]
+    [InlineData("category", "A\u0000B")]
+    public async Task A_forged_cursor_of_the_right_sort_is_a_400_naming_it(string sort, string value)
+    {
+        // The cursor format is opaque but not secret: a client can build one; its value must still be one the sort produces.
+        var forged = Convert.ToBase64String(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new[] { value, "X-1", "+" + sort.ToLowerInvariant() }))
+            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        await Problem(await _ed.GetAsync($"/api/orgs/{_org}/pfa?limit=1&sort={sort}&cursor={forged}", Http.Ct), "cursor");
+    }
+
+    [Theory]
     [InlineData("/pfa?limit=abc", "limit")]
     [InlineData("/pfa?changedOnly=maybe", "changedOnly")]
     [InlineData("/pfa?forecastStartFrom=2025-13-45", "forecastStartFrom")]
