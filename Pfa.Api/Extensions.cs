@@ -20,7 +20,7 @@ public static class Extensions
     {
         builder.AddPfaDatabase(PfaResources.Database);
         // Aspire.StackExchange.Redis: one multiplexer (it keeps retrying when Redis starts later), a health check and tracing.
-        builder.AddRedisClient(PfaResources.Redis);
+        builder.AddRedisClient(PfaResources.Redis, configureOptions: RedisBreaker.Configure);
         // Encrypts per-organization PEMS passwords with the key ring the worker shares (data_protection_keys).
         builder.Services.AddPfaDataProtection();
 
@@ -83,10 +83,16 @@ public static class Extensions
             };
         });
 
+        // Failed-sign-in limits with back-off (Infrastructure/LoginThrottle.cs; Auth:Throttle).
+        builder.Services.AddSingleton(builder.Configuration.GetSection("Auth:Throttle").Get<LoginThrottleOptions>() ?? new LoginThrottleOptions());
+        builder.Services.AddSingleton<LoginMetrics>();
+        builder.Services.AddSingleton<LoginThrottle>();
         builder.Services.AddScoped<OrgAccess>();
         builder.Services.AddSingleton<AuditTrail>();
         builder.Services.AddScoped<UserAdministration>();
         builder.AddPfaAdministration();
+        builder.Services.AddExceptionHandler<OutageHandler>();
+        builder.Services.AddSingleton<RedisBreaker>();
         builder.Services.AddSingleton<EventPublisher>();
         builder.Services.AddSingleton<KpiCache>();
         return builder;
@@ -106,6 +112,10 @@ public static class Extensions
 
     public static WebApplication MapPfaApis(this WebApplication app)
     {
+        app.UseSecurityHeaders();
+        // The web app signs users in on their behalf and says for whom (X-Forwarded-For); trusted only from known proxies
+        // (loopback by default), so per-address limits count browsers, not the web server.
+        app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();

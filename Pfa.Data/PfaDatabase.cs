@@ -17,9 +17,12 @@ public static class PfaDatabase
     /// </summary>
     public static IHostApplicationBuilder AddPfaDatabase(this IHostApplicationBuilder builder, string connectionName)
     {
-        builder.AddNpgsqlDataSource(connectionName);
+        // A database that is down costs a request at most the connect timeout (3 s, not Npgsql's 15 s) and no retries:
+        // the retry strategy skips failed connection attempts (DatabaseOutage; docs/architecture.md, "Outages").
+        builder.AddNpgsqlDataSource(connectionName, configureDataSourceBuilder: b =>
+            b.ConnectionStringBuilder.Timeout = Math.Min(b.ConnectionStringBuilder.Timeout, DatabaseOutage.ConnectTimeoutSeconds));
         builder.Services.AddDbContextPool<PfaDbContext>((sp, options) =>
-            options.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>(), npgsql => npgsql.EnableRetryOnFailure()));
+            options.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>(), npgsql => npgsql.ExecutionStrategy(d => new PfaRetryingExecutionStrategy(d))));
         // Its DbContext check would probe the same pool again under a second name; "PostgreSql" already reports it.
         builder.EnrichNpgsqlDbContext<PfaDbContext>(settings => settings.DisableHealthChecks = true);
         return builder;

@@ -8,7 +8,8 @@ public static class PfaTelemetry
     public const string WriteBack = "Pfa.WriteBack";
     public const string Pems = "Pfa.Pems";
     public const string Migrations = "Pfa.Migrations";
+    public const string Auth = "Pfa.Auth";
 
     public static readonly string[] ActivitySourceNames = [Api, Sync, WriteBack, Pems, Migrations];
-    public static readonly string[] MeterNames = [Api, Sync, WriteBack, Pems];
+    public static readonly string[] MeterNames = [Api, Sync, WriteBack, Pems, Auth];
 }

@@ -16,6 +16,7 @@ public sealed class SyncScheduler(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -32,14 +33,31 @@ public sealed class SyncScheduler(
                         if (stoppingToken.IsCancellationRequested) break;
                         await writeBack.RunAsync(id, code, stoppingToken);
                     }
+                if (failures > 0) logger.LogInformation("Sync scheduling resumed after {Failures} failed passes", failures);
+                failures = 0;
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                logger.LogError(e, "Sync scheduling pass failed; retrying after the poll interval");
+                failures++;
+                logger.LogError(e, "Sync scheduling pass failed ({Failures} in a row); retrying in {Delay}", failures, RetryDelay(options.Value.PollInterval, failures));
             }
-            try { await Task.Delay(options.Value.PollInterval, _time, stoppingToken); }
+            try { await Task.Delay(RetryDelay(options.Value.PollInterval, failures), _time, stoppingToken); }
             catch (OperationCanceledException) { break; }
         }
+    }
+
+    /// <summary>Longest wait between failing passes (PostgreSQL down): the worker resumes within this after it returns.</summary>
+    public static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// The poll interval after a good pass; after consecutive failures (database down, schema missing) it doubles per failure
+    /// up to <see cref="MaxRetryDelay"/>, so an outage is not hammered nor flooded with log errors.
+    /// </summary>
+    public static TimeSpan RetryDelay(TimeSpan pollInterval, int failures)
+    {
+        if (failures <= 0) return pollInterval;
+        var factor = Math.Pow(2, Math.Min(failures - 1, 16));
+        return TimeSpan.FromTicks((long)Math.Min(pollInterval.Ticks * factor, Math.Max(pollInterval.Ticks, MaxRetryDelay.Ticks)));
     }
 
     /// <summary>Organizations with outbox rows due for a write (pending and due, or claimed by a worker whose lease ran out).</summary>

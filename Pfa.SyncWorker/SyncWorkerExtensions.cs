@@ -16,7 +16,15 @@ public static class SyncWorkerExtensions
         var config = builder.Configuration;
         builder.AddPfaDatabase(PfaResources.Database);
         // Redis is optional: without it events are skipped (the API caches key on mirror_version, so they never go stale).
-        if (!string.IsNullOrWhiteSpace(config.GetConnectionString(PfaResources.Redis))) builder.AddRedisClient(PfaResources.Redis);
+        if (!string.IsNullOrWhiteSpace(config.GetConnectionString(PfaResources.Redis))) builder.AddRedisClient(PfaResources.Redis, configureOptions: o =>
+        {
+            // An optional Redis never blocks a sync: commands fail at once while disconnected, the client reconnects behind.
+            o.AbortOnConnectFail = false;
+            o.BacklogPolicy = StackExchange.Redis.BacklogPolicy.FailFast;
+            o.ConnectTimeout = 2000;
+            o.SyncTimeout = 1000;
+            o.AsyncTimeout = 1000;
+        });
 
         builder.Services.Configure<SyncOptions>(config.GetSection(SyncOptions.SectionName));
         // PemsClient retries, times attempts and honours Retry-After itself; a second retry layer would multiply the load on PEMS.

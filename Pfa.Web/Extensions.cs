@@ -47,7 +47,10 @@ public static class Extensions
         services.AddCascadingAuthenticationState();
 
 #pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it replaces the defaults' retrying handler.
-        services.AddHttpClient<PfaApiClient>(c => c.BaseAddress = new Uri(ApiBaseAddress))
+        services.AddHttpContextAccessor();
+        services.AddTransient<ForwardedClientHandler>();
+        var apiClient = services.AddHttpClient<PfaApiClient>(c => c.BaseAddress = new Uri(ApiBaseAddress));
+        apiClient
             // Bulk edits and commits are not idempotent: never retry them; give set-based edits on a whole project time.
             .RemoveAllResilienceHandlers()
             .AddStandardResilienceHandler(o =>
@@ -57,6 +60,8 @@ public static class Extensions
                 o.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(120);
                 o.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(150);
             });
+        // After the resilience handler: every attempt carries the browser's address.
+        apiClient.AddHttpMessageHandler<ForwardedClientHandler>();
         // The live event stream stays open for the whole circuit: no resilience handler, no request timeout.
         services.AddHttpClient<PfaEventStream>(c =>
             {
@@ -74,6 +79,7 @@ public static class Extensions
 
     public static WebApplication MapPfaWeb(this WebApplication app)
     {
+        app.UseSecurityHeaders(); // CSP, frame and referrer policy on every response (SecurityHeaders.cs)
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler("/Error", createScopeForErrors: true);
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
@@ -113,8 +119,10 @@ public static class Extensions
             catch (PfaApiException e)
             {
                 logs.CreateLogger("Pfa.Web.Account").LogInformation("Sign-in failed: {Status} {Message}", e.Status, e.Message);
-                var error = e.IsUnreachable ? "unreachable" : e.IsUnauthorized ? "invalid" : "failed";
-                return Results.LocalRedirect($"/login?error={error}&returnUrl={Uri.EscapeDataString(back)}");
+                var error = e.IsUnreachable ? "unreachable" : e.IsUnauthorized ? "invalid" : e.IsThrottled ? "throttled" : "failed";
+                // Too many failed sign-ins: the page says how long to wait (whole minutes, from the API's Retry-After).
+                var wait = e.IsThrottled ? $"&minutes={Math.Max(1, (int)Math.Ceiling((e.RetryAfter ?? TimeSpan.FromMinutes(1)).TotalMinutes))}" : "";
+                return Results.LocalRedirect($"/login?error={error}{wait}&returnUrl={Uri.EscapeDataString(back)}");
             }
         });
         account.MapPost("/change-password", async Task<IResult> (HttpContext http, PfaApiClient api, ILoggerFactory logs,

@@ -18,7 +18,8 @@ public sealed record MeResponse(Guid Id, string Username, string DisplayName, st
     bool CanViewPortfolio, bool IsSystemAdmin, bool MustChangePassword);
 
 /// <summary>The services the sign-in handlers share.</summary>
-public sealed record AuthServices(PfaDbContext Db, TokenService Tokens, AuditTrail Audit, HttpContext Http);
+public sealed record AuthServices(PfaDbContext Db, TokenService Tokens, AuditTrail Audit, HttpContext Http, LoginThrottle Throttle,
+    LoginMetrics Metrics, ILogger<LoginThrottle> Log);
 
 public static class AuthApi
 {
@@ -44,19 +45,50 @@ public static class AuthApi
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
         var username = request.Username.Trim().ToLowerInvariant();
+        var ip = s.Http.ClientIp();
+        // A locked account or address is refused before the password is looked at: a right guess during the lock tells nothing.
+        // Locks are kept by name, known or not, so the lock itself does not reveal which names exist.
+        if (await s.Throttle.CheckAsync(username, ip) is { } block)
+            return await ThrottledAsync(s, block, username, "password", ct);
+
         var user = await s.Db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Username == username, ct);
+        // Always one hash verification (a dummy one for unknown users), so the time taken does not tell unknown from wrong.
+        var passwordOk = Passwords.Verify(user?.PasswordHash ?? DummyHash.Value, request.Password);
         // One answer for unknown user, inactive user and wrong password; the audit row keeps the reason for administrators.
-        if (user is null || !user.IsActive || !Passwords.Verify(user.PasswordHash, request.Password))
+        if (user is null || !user.IsActive || !passwordOk)
         {
+            await s.Throttle.RecordFailureAsync(username, ip, "password");
             await s.Audit.RecordAsync(new AuditEntry(AuditActions.SignIn, AuditOutcome.Failure, user?.Id, username, Entity: "user",
                 EntityId: user?.Id.ToString(), Details: new { reason = user is null ? "unknown-user" : !user.IsActive ? "inactive" : "wrong-password" },
-                Ip: s.Http.ClientIp()), ct);
+                Ip: ip), ct);
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Invalid user name or password.");
         }
+        await s.Throttle.ResetAccountAsync(username);
         await s.Audit.RecordAsync(new AuditEntry(AuditActions.SignIn, AuditOutcome.Success, user.Id, user.Username, Entity: "user",
-            EntityId: user.Id.ToString(), Ip: s.Http.ClientIp()), ct);
+            EntityId: user.Id.ToString(), Ip: ip), ct);
         var (token, expires) = s.Tokens.Issue(user);
         return TypedResults.Ok(new LoginResponse(token, "Bearer", expires, user.MustChangePassword));
+    }
+
+    private static readonly Lazy<string> DummyHash = new(() => Passwords.Hash(Guid.NewGuid().ToString()));
+
+    /// <summary>
+    /// 429 ProblemDetails with <c>Retry-After</c> for a sign-in refused by the failed-sign-in limits, with a warning log (the name,
+    /// never the password), the <c>pfa.auth.throttled</c> metric and a <c>denied</c> audit row.
+    /// </summary>
+    internal static async Task<ProblemHttpResult> ThrottledAsync(AuthServices s, LoginBlock block, string? username, string method, CancellationToken ct)
+    {
+        var ip = s.Http.ClientIp();
+        s.Log.LogWarning("Sign-in throttled ({Method}) for {Username} from {Address}: {Scope} locked, retry in {RetryAfter} s",
+            method, username, ip, block.Scope, block.RetryAfterSeconds);
+        s.Metrics.Throttled(method, block.Scope);
+        await s.Audit.RecordAsync(new AuditEntry(AuditActions.SignIn, AuditOutcome.Denied, ActorName: username, Entity: "user",
+            Details: new { method, reason = "throttled", scope = block.Scope, retryAfterSeconds = block.RetryAfterSeconds }, Ip: ip), ct);
+        s.Http.Response.Headers.RetryAfter = block.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var minutes = (int)Math.Ceiling(block.RetryAfterSeconds / 60.0);
+        return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many failed sign-ins.",
+            detail: $"Try again in {minutes} minute{(minutes == 1 ? "" : "s")}.",
+            extensions: new Dictionary<string, object?> { ["retryAfterSeconds"] = block.RetryAfterSeconds });
     }
 
     public static async Task<Results<Ok<LoginResponse>, ValidationProblem, ProblemHttpResult>> ChangePassword(

@@ -25,16 +25,20 @@ public static class SsoApi
     }
 
     public static async Task<Results<Ok<LoginResponse>, ValidationProblem, ProblemHttpResult>> Exchange(ExternalLoginRequest request,
-        OidcSettings settings, IOptionsMonitor<JwtBearerOptions> bearers, SsoUserMapper mapper, TokenService tokens, AuditTrail audit, HttpContext http,
-        CancellationToken ct)
+        OidcSettings settings, IOptionsMonitor<JwtBearerOptions> bearers, SsoUserMapper mapper, [AsParameters] AuthServices s, CancellationToken ct)
     {
+        var (tokens, audit, http) = (s.Tokens, s.Audit, s.Http);
         if (!settings.IsConfigured)
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Single sign-on is not configured.");
         if (string.IsNullOrWhiteSpace(request.IdToken))
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["idToken"] = ["Required."] });
+        // No account is named before the token is valid: only the address's failures count here.
+        if (await s.Throttle.CheckAsync(null, http.ClientIp()) is { } block)
+            return await AuthApi.ThrottledAsync(s, block, null, "sso", ct);
         var external = await SsoUserMapper.ValidateExternalTokenAsync(bearers, request.IdToken.Trim(), ct);
         if (external is null)
         {
+            await s.Throttle.RecordFailureAsync(null, http.ClientIp(), "sso");
             await audit.RecordAsync(new AuditEntry(AuditActions.SignIn, AuditOutcome.Failure, Entity: "user", Details: new { method = "sso", reason = "invalid token" },
                 Ip: http.ClientIp()), ct);
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Invalid external token.");

@@ -3,28 +3,27 @@ using StackExchange.Redis;
 
 namespace Pfa.Api.Infrastructure;
 
-/// <summary>Publishes draft and sync events on Redis for the UI (channel <c>pfa:events:{org}</c>). Best effort: a Redis outage never fails an edit.</summary>
-public sealed class EventPublisher(IConnectionMultiplexer redis, ILogger<EventPublisher> logger)
+/// <summary>
+/// Publishes draft and sync events on Redis for the UI (channel <c>pfa:events:{org}</c>). Best effort: a Redis outage never
+/// fails or slows an edit. Fire-and-forget (the message is queued on the connection in order; no round trip awaited) and
+/// skipped while the <see cref="RedisBreaker"/> is open.
+/// </summary>
+public sealed class EventPublisher(IConnectionMultiplexer redis, RedisBreaker breaker)
 {
     public async Task PublishAsync(string orgCode, string type, object payload)
     {
-        try
-        {
-            var message = JsonSerializer.Serialize(new { type, org = orgCode, at = DateTimeOffset.UtcNow, payload });
-            await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(Pfa.Domain.PfaEvents.Channel(orgCode)), message);
-        }
-        catch (Exception e) when (e is RedisException or TimeoutException)
-        {
-            logger.LogWarning(e, "Could not publish {Type} for {Org}", type, orgCode);
-        }
+        var message = JsonSerializer.Serialize(new { type, org = orgCode, at = DateTimeOffset.UtcNow, payload });
+        await breaker.TryAsync(() => redis.GetSubscriber().PublishAsync(
+            RedisChannel.Literal(Pfa.Domain.PfaEvents.Channel(orgCode)), message, CommandFlags.FireAndForget), $"publish of {type}");
     }
 }
 
 /// <summary>
 /// KPI/timeline cache. Keys carry the organization's mirror version and the caller's draft version, so a sync or an edit
-/// simply moves readers to a new key: no scans, no deletes; stale keys expire.
+/// simply moves readers to a new key: no scans, no deletes; stale keys expire. Without Redis (breaker open) every read
+/// computes from PostgreSQL.
 /// </summary>
-public sealed class KpiCache(IConnectionMultiplexer redis, ILogger<KpiCache> logger)
+public sealed class KpiCache(IConnectionMultiplexer redis, RedisBreaker breaker)
 {
     private static readonly TimeSpan Ttl = TimeSpan.FromMinutes(15);
 
@@ -33,24 +32,10 @@ public sealed class KpiCache(IConnectionMultiplexer redis, ILogger<KpiCache> log
 
     public async Task<(T Value, bool Hit)> GetOrCreateAsync<T>(string key, Func<Task<T>> create)
     {
-        try
-        {
-            var cached = await redis.GetDatabase().StringGetAsync(key);
-            if (cached.HasValue) return (JsonSerializer.Deserialize<T>(cached.ToString())!, true);
-        }
-        catch (Exception e) when (e is RedisException or TimeoutException)
-        {
-            logger.LogWarning(e, "KPI cache read failed; computing");
-        }
+        var (read, cached) = await breaker.TryAsync(() => redis.GetDatabase().StringGetAsync(key), "KPI cache read");
+        if (read && cached.HasValue) return (JsonSerializer.Deserialize<T>(cached.ToString())!, true);
         var value = await create();
-        try
-        {
-            await redis.GetDatabase().StringSetAsync(key, JsonSerializer.Serialize(value), Ttl);
-        }
-        catch (Exception e) when (e is RedisException or TimeoutException)
-        {
-            logger.LogWarning(e, "KPI cache write failed");
-        }
+        await breaker.TryAsync(() => redis.GetDatabase().StringSetAsync(key, JsonSerializer.Serialize(value), Ttl), "KPI cache write");
         return (value, false);
     }
 }

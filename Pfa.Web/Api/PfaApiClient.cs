@@ -201,6 +201,8 @@ public sealed partial class PfaApiClient(HttpClient http, AuthenticationStatePro
         }
         catch (JsonException) { }
         catch (NotSupportedException) { }
-        return new PfaApiException(status, title, errors);
+        var headers = response.Headers.RetryAfter;
+        var retryAfter = headers?.Delta ?? (headers?.Date is { } at ? at - DateTimeOffset.UtcNow : null);
+        return new PfaApiException(status, title, errors) { RetryAfter = retryAfter };
     }
 }

@@ -10,6 +10,9 @@ public sealed class PfaApiException(int status, string message, IReadOnlyDiction
     public IReadOnlyDictionary<string, string[]> Errors { get; } = errors ?? new Dictionary<string, string[]>();
     public bool IsUnreachable => Status == 0;
     public bool IsUnauthorized => Status == (int)HttpStatusCode.Unauthorized;
+    public bool IsThrottled => Status == (int)HttpStatusCode.TooManyRequests;
+    /// <summary>The API's <c>Retry-After</c>, when it sent one (429, 503).</summary>
+    public TimeSpan? RetryAfter { get; init; }
 
     /// <summary>One line for a snackbar or an alert.</summary>
     public string Describe() => IsUnreachable
