@@ -77,7 +77,7 @@ public static class ServiceDefaultsExtensions
     {
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), ["live"]);
-        builder.Services.AddHealthCheckTimeouts();
+        builder.Services.AddHealthCheckPolicy();
         return builder;
     }
 

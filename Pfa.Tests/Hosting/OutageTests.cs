@@ -106,6 +106,13 @@ public sealed class OutageTests(OutageTests.Stack stack) : IClassFixture<OutageT
                 // Written to PostgreSQL, not lost with the event that could not be published.
                 Assert.Contains((4000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture), await stack.DraftChangesAsync(pfaId), StringComparison.Ordinal);
             }
+            // The API stays in rotation: its readiness says degraded, not unhealthy.
+            using (var anonymous = stack.App.CreateHttpClient(PfaResources.Api))
+            {
+                var health = await anonymous.GetAsync("/health", Ct);
+                Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+                Assert.Contains("Degraded", await health.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+            }
             Report($"Redis up: KPI read {upKpi.TotalMilliseconds:F0} ms (cached), draft save {upSave.TotalMilliseconds:F0} ms");
             Report("Redis down: " + string.Join("; ", timings));
         }

@@ -30,7 +30,7 @@ namespace Pfa.Tests.Hosting;
 public sealed class ServiceDefaultsTests(InfrastructureFixture infrastructure)
 {
     private const string PostgresCheck = "PostgreSql";
-    private const string RedisCheck = "StackExchange.Redis";
+    private const string RedisCheck = HealthCheckPolicy.CacheCheck;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>Collects every finished span the service's tracer provider records.</summary>
@@ -108,10 +108,11 @@ public sealed class ServiceDefaultsTests(InfrastructureFixture infrastructure)
         Assert.IsType<PfaRetryingExecutionStrategy>(db.Database.CreateExecutionStrategy());
     }
 
+    /// <summary>PostgreSQL unreachable: unhealthy, 503. Redis unreachable: degraded but 200 (the services still answer).</summary>
     [Theory]
-    [InlineData(PfaResources.Database)]
-    [InlineData(PfaResources.Redis)]
-    public async Task Health_reports_a_store_with_a_bad_connection_string_unhealthy(string broken)
+    [InlineData(PfaResources.Database, HttpStatusCode.ServiceUnavailable, "Unhealthy")]
+    [InlineData(PfaResources.Redis, HttpStatusCode.OK, "Degraded")]
+    public async Task Health_reports_a_store_with_a_bad_connection_string(string broken, HttpStatusCode expected, string brokenStatus)
     {
         var pfadb = new NpgsqlConnectionStringBuilder(infrastructure.PostgresConnectionString);
         if (broken == PfaResources.Database) pfadb.Password = "wrong-password";
@@ -122,9 +123,9 @@ public sealed class ServiceDefaultsTests(InfrastructureFixture infrastructure)
         await app.StartAsync(Ct);
         var (status, checks) = await HealthAsync(app);
 
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.Equal(expected, status);
         var (bad, good) = broken == PfaResources.Database ? (PostgresCheck, RedisCheck) : (RedisCheck, PostgresCheck);
-        Assert.Equal("Unhealthy", checks[bad]);
+        Assert.Equal(brokenStatus, checks[bad]);
         Assert.Equal("Healthy", checks[good]);
     }
 
