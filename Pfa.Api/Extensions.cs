@@ -53,6 +53,8 @@ public static class Extensions
         auth.AddExternalBearer(builder.Configuration, jwt.Issuer);
         builder.Services.AddAuthorization();
 
+        builder.Services.AddForwardedClient(builder.Configuration);
+
         // Per user (per IP when anonymous) token bucket: a grid scrolled fast bursts, a script hammering the API does not
         // get past the sustained rate. The login route shares the anonymous bucket, which also slows password guessing.
         var limits = builder.Configuration.GetSection("RateLimit");
@@ -113,9 +115,8 @@ public static class Extensions
     public static WebApplication MapPfaApis(this WebApplication app)
     {
         app.UseSecurityHeaders();
-        // The web app signs users in on their behalf and says for whom (X-Forwarded-For); trusted only from known proxies
-        // (loopback by default), so per-address limits count browsers, not the web server.
-        app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor });
+        // Per-address limits count browsers, not the web server (ForwardedClient).
+        app.UseForwardedHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();

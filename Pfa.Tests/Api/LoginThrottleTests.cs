@@ -25,6 +25,8 @@ public sealed class LoginThrottleTests(InfrastructureFixture infra) : IAsyncLife
 {
     private const string TestAddress = "X-Test-Remote-Address";
     private const int AccountFailures = 5, AddressFailures = 8;
+    /// <summary>Where the test's ingress proxies live (trusted through ForwardedHeaders:KnownNetworks).</summary>
+    private const string IngressNetwork = "10.0.0.0/8";
     private readonly ApiHost _host = ApiHost.For(infra);
     private WebApplicationFactory<ApiMarker> _api = null!;
     private readonly ConcurrentDictionary<string, long> _measurements = new();
@@ -36,6 +38,7 @@ public sealed class LoginThrottleTests(InfrastructureFixture infra) : IAsyncLife
         {
             b.UseSetting("Auth:Throttle:AccountFailures", AccountFailures.ToString(CultureInfo.InvariantCulture));
             b.UseSetting("Auth:Throttle:AddressFailures", AddressFailures.ToString(CultureInfo.InvariantCulture));
+            b.UseSetting("ForwardedHeaders:KnownNetworks:0", IngressNetwork);
             b.ConfigureServices(s => s.AddSingleton<IStartupFilter, RemoteAddressFromHeader>());
         });
         _listener = new MeterListener
@@ -59,10 +62,11 @@ public sealed class LoginThrottleTests(InfrastructureFixture infra) : IAsyncLife
     /// <summary>A fresh documentation-range address per test run, so no other test's failures count against it.</summary>
     private static string NewAddress() => $"198.51.{Random.Shared.Next(0, 256)}.{Random.Shared.Next(1, 255)}";
 
-    private async Task<HttpResponseMessage> LoginAsync(string username, string password, string address)
+    private async Task<HttpResponseMessage> LoginAsync(string username, string password, string address, string? forwardedFor = null)
     {
         using var client = _api.CreateClient();
         client.DefaultRequestHeaders.Add(TestAddress, address);
+        if (forwardedFor is not null) client.DefaultRequestHeaders.Add("X-Forwarded-For", forwardedFor);
         return await client.PostAsJsonAsync("/api/auth/login", new { username, password }, Http.Ct);
     }
 
@@ -187,6 +191,28 @@ public sealed class LoginThrottleTests(InfrastructureFixture infra) : IAsyncLife
         await using var cmd = _host.Db.CreateCommand(
             "SELECT count(*) FROM audit_log WHERE action = 'auth.sign-in' AND outcome = 'denied' AND ip = $1 AND details->>'scope' = 'address'");
         cmd.Parameters.AddWithValue(address);
+        Assert.Equal(1L, (long)(await cmd.ExecuteScalarAsync(Http.Ct))!);
+    }
+
+    [Fact]
+    public async Task Behind_the_web_app_and_an_ingress_each_browser_has_its_own_limit_and_outsiders_cannot_borrow_one()
+    {
+        // browser → web (X-Forwarded-For: browser) → ingress (appends the web app) → API, as in Container Apps.
+        const string ingress = "10.20.0.1", web = "10.20.0.7";
+        var (browser, neighbour) = (NewAddress(), NewAddress());
+        for (var i = 0; i < AddressFailures; i++)
+            Assert.Equal(HttpStatusCode.Unauthorized, (await LoginAsync(await UserAsync("tb"), "wrong", ingress, $"{browser}, {web}")).StatusCode);
+
+        var user = await UserAsync("tn");
+        await ThrottledAsync(await LoginAsync(user, ApiHost.Password, ingress, $"{browser}, {web}"));
+        // Another browser behind the same web app and ingress is not locked out with it.
+        Assert.Equal(HttpStatusCode.OK, (await LoginAsync(user, ApiHost.Password, ingress, $"{neighbour}, {web}")).StatusCode);
+        // A caller outside the trusted networks is counted as itself, whatever it claims to forward.
+        Assert.Equal(HttpStatusCode.OK, (await LoginAsync(user, ApiHost.Password, NewAddress(), browser)).StatusCode);
+
+        await using var cmd = _host.Db.CreateCommand(
+            "SELECT count(*) FROM audit_log WHERE action = 'auth.sign-in' AND outcome = 'denied' AND ip = $1 AND details->>'scope' = 'address'");
+        cmd.Parameters.AddWithValue(browser);
         Assert.Equal(1L, (long)(await cmd.ExecuteScalarAsync(Http.Ct))!);
     }
 
