@@ -54,6 +54,7 @@ public static class Extensions
         builder.Services.AddAuthorization();
 
         builder.Services.AddForwardedClient(builder.Configuration);
+        Assistant.AssistantModel.AddAssistantModel(builder.Services, builder.Configuration);
 
         // Per user (per IP when anonymous) token bucket: a grid scrolled fast bursts, a script hammering the API does not
         // get past the sustained rate. The login route shares the anonymous bucket, which also slows password guessing.
@@ -135,6 +136,7 @@ public static class Extensions
         app.MapImportApi();
         app.MapDraftsApi();
         app.MapKpiApi();
+        app.MapAssistantApi();
         app.MapPortfolioApi();
         app.MapConflictsApi();
         app.MapSyncApi();

@@ -84,5 +84,9 @@ var web = builder.AddProject<Projects.Pfa_Web>(PfaResources.Web)
     .WithUrlForEndpoint("http", url => url.DisplayText = "Sign in (web)");
 // Single sign-on (Entra ID or any OpenID Connect issuer) when deployed with Deploy:Sso=true (docs/deploy.md).
 builder.AddSingleSignOnParameters(api, web);
+// The assistant's language model, optional: referenced only when the AppHost has ConnectionStrings:ai (user secrets when
+// run, the azd environment when deployed); it reaches the API as ConnectionStrings__ai, a secret, never an argument.
+if (!string.IsNullOrWhiteSpace(builder.Configuration[$"ConnectionStrings:{PfaResources.Ai}"]))
+    api.WithReference(builder.AddConnectionString(PfaResources.Ai));
 
 builder.Build().Run();

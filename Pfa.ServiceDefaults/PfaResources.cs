@@ -14,6 +14,8 @@ public static class PfaResources
     public const string SyncWorker = "syncworker";
     public const string Web = "web";
     public const string PemsSimulator = "pems";
+    /// <summary>The assistant's language model (optional connection string: Endpoint=…;Key=…;Model=…).</summary>
+    public const string Ai = "ai";
 
     public const string PostgresPassword = "pg-password";
     public const string RedisPassword = "cache-password";

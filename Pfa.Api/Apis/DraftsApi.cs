@@ -18,7 +18,8 @@ public sealed record SaveDraftsResponse(int Saved, int Removed, IReadOnlyList<Dr
 public sealed record BulkRequest(BulkKind Operation, string[]? PfaIds, BulkFilter? Filter, int? Days, DateOnly? Start, DateOnly? End,
     decimal? Amount, string? Value, string? Class, string? SessionId, int? Months = null);
 public sealed record BulkFilter(string[]? Category, string[]? Class, string[]? Source, string[]? Dor, string[]? AreaSilo, string[]? Status,
-    DateOnly? ForecastStartFrom, DateOnly? ForecastStartTo, string? Search, bool? ChangedOnly);
+    DateOnly? ForecastStartFrom, DateOnly? ForecastStartTo, string? Search, bool? ChangedOnly,
+    DateOnly? ForecastEndFrom = null, DateOnly? ForecastEndTo = null);
 /// <summary><see cref="SkippedReasons"/> counts skipped lines by reason (<c>dateOutOfRange</c>, <c>notEligible</c>).</summary>
 public sealed record BulkResponse(int Matched, int Changed, int Removed, int Skipped, IReadOnlyDictionary<string, int>? SkippedReasons = null);
 /// <summary>
@@ -175,7 +176,8 @@ public static class DraftsApi
         {
             PfaIds = request.PfaIds,
             Category = f?.Category, Class = f?.Class, Source = f?.Source, Dor = f?.Dor, AreaSilo = f?.AreaSilo, Status = f?.Status,
-            ForecastStartFrom = f?.ForecastStartFrom, ForecastStartTo = f?.ForecastStartTo, Search = f?.Search, ChangedOnly = f?.ChangedOnly ?? false,
+            ForecastStartFrom = f?.ForecastStartFrom, ForecastStartTo = f?.ForecastStartTo, ForecastEndFrom = f?.ForecastEndFrom,
+            ForecastEndTo = f?.ForecastEndTo, Search = f?.Search, ChangedOnly = f?.ChangedOnly ?? false,
         };
     }
 
