@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Pfa.Data;
 using Pfa.Data.Legacy;
 using Pfa.Tests.Infrastructure;
 
@@ -114,4 +115,72 @@ public sealed class LegacyExportTests : IDisposable
     }
 
     private static string Sha256(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+}
+
+/// <summary>The export's users, organizations and memberships mapped onto ours (Pfa.Data/Legacy/LegacyPlan), or refused whole.</summary>
+public sealed class LegacyPlanTests : IDisposable
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private readonly string _folder = PfaApp.NewDataDirectory();
+
+    public void Dispose() => PfaApp.DeleteDataDirectory(_folder);
+
+    [Fact]
+    public async Task Users_organizations_and_memberships_map_onto_our_roles_with_a_forced_password_change()
+    {
+        var plan = LegacyPlan.Build(await ExportAsync(
+            """[{"id":"u1","username":"ADMIN","firstName":"Ada","lastName":"Min","email":"Ada@Example.com","passwordHash":"$2a$10$x","role":"admin","isActive":1,"createdAt":1764064800000},{"id":"u2","username":"pm","passwordHash":"","role":"user","isActive":false,"createdAt":"2025-11-25 10:00:00"}]""",
+            """[{"id":"o1","code":"rio","name":"Rio Tinto ","isActive":true}]""",
+            """[{"id":"m1","userId":"u1","organizationId":"o1","role":"owner"},{"id":"m2","userId":"u2","organizationId":"o1","role":"member","perm_Read":true,"perm_EditForecast":true,"perm_Export":true,"perm_Sync":true,"perm_ViewFinancials":false}]"""));
+
+        var admin = plan.Users.Single(u => u.LegacyId == "u1");
+        Assert.Equal(("admin", "Ada Min", "ada@example.com", true, true), (admin.Username, admin.DisplayName, admin.Email, admin.IsActive, admin.IsSystemAdmin));
+        Assert.Equal(new DateTimeOffset(2025, 11, 25, 10, 0, 0, TimeSpan.Zero), admin.CreatedAt);
+        Assert.Contains("must set a new password", admin.PasswordNote, StringComparison.Ordinal);
+        var pm = plan.Users.Single(u => u.LegacyId == "u2");
+        Assert.Equal(new DateTimeOffset(2025, 11, 25, 10, 0, 0, TimeSpan.Zero), pm.CreatedAt);
+        Assert.False(pm.IsActive);
+        Assert.Equal(("RIO", "Rio Tinto"), (plan.Organizations.Single().Code, plan.Organizations.Single().Name));
+
+        Assert.Equal((OrgRole.Admin, Permission.None, Permission.None), Shape(plan.Memberships.Single(m => m.UserLegacyId == "u1")));
+        // member → Editor; the flags add Sync (and Commit, which the old Sync covered) and take ViewFinancials and Import away.
+        Assert.Equal((OrgRole.Editor, Permission.Sync | Permission.Commit, Permission.ViewFinancials | Permission.Import),
+            Shape(plan.Memberships.Single(m => m.UserLegacyId == "u2")));
+    }
+
+    [Fact]
+    public async Task Orphan_memberships_duplicate_keys_and_unknown_roles_are_all_reported_and_nothing_is_planned()
+    {
+        var export = await ExportAsync(
+            """[{"id":"u1","username":"Bob","passwordHash":""},{"id":"u2","username":"bob","passwordHash":""}]""",
+            """[{"id":"o1","code":"RIO","name":"Rio"},{"id":"o2","code":"rio","name":"Rio again"}]""",
+            """[{"id":"m1","userId":"u9","organizationId":"o1","role":"member"},{"id":"m2","userId":"u1","organizationId":"o7","role":"member"},{"id":"m3","userId":"u1","organizationId":"o1","role":"superuser"}]""");
+
+        var error = Assert.Throws<LegacyImportException>(() => LegacyPlan.Build(export));
+
+        Assert.StartsWith("The export cannot be imported (5 problem(s), nothing was written)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("username 'bob' is used by u1 and u2", error.Message, StringComparison.Ordinal);
+        Assert.Contains("code 'RIO' is used by o1 and o2", error.Message, StringComparison.Ordinal);
+        Assert.Contains("user_organizations m1: user u9 does not exist (orphan membership)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("user_organizations m2: organization o7 does not exist (orphan membership)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("user_organizations m3: unknown role 'superuser'", error.Message, StringComparison.Ordinal);
+    }
+
+    private static (OrgRole, Permission, Permission) Shape(PlannedMembership m) => (m.Role, m.Granted, m.Revoked);
+
+    private async Task<LegacyExport> ExportAsync(string users, string organizations, string memberships)
+    {
+        var listed = new List<string>();
+        var manifestTables = new List<string>();
+        foreach (var (table, rows) in new[] { ("users", users), ("organizations", organizations), ("user_organizations", memberships) })
+        {
+            var checksum = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(rows)));
+            var count = JsonNode.Parse(rows)!.AsArray().Count;
+            await File.WriteAllTextAsync(Path.Combine(_folder, table + ".json"),
+                $$"""{"tableName":"{{table}}","rowCount":{{count}},"checksum":"{{checksum}}","exportedAt":"2025-11-25T10:00:00.000Z","data":{{rows}}}""", Ct);
+            manifestTables.Add($$"""{"tableName":"{{table}}","rowCount":{{count}},"checksum":"{{checksum}}"}""");
+        }
+        await File.WriteAllTextAsync(Path.Combine(_folder, "manifest.json"), $$"""{"version":"1.0.0","tables":[{{string.Join(',', manifestTables)}}]}""", Ct);
+        return await LegacyExport.ReadAsync(_folder, Ct);
+    }
 }
