@@ -11,6 +11,7 @@ public static class OpsCommands
         usage: ./pfa backup  [--Backups:KeepLast=N] [--Backups:KeepDays=N] [--Backups:Directory=PATH]
                ./pfa restore <backup .dump or .manifest.json> [--into DATABASE]
                ./pfa backups                      list the backups in the backups folder
+               ./pfa import-legacy <export folder> --dry-run   verify the old system's JSON export and show the mapping
         The database is ConnectionStrings__pfadb from the environment, else the local stack of ./pfa run.
         """;
 
@@ -30,12 +31,19 @@ public static class OpsCommands
                 case "backups":
                     ListBackups(settings, output);
                     return 0;
+                case "import-legacy" when positional.Count == 2:
+                    return await ImportLegacyAsync(positional[1], args.Contains("--dry-run"), output, errors, ct);
                 default:
                     await errors.WriteLineAsync(Usage);
                     return 2;
             }
         }
         catch (BackupException e)
+        {
+            await errors.WriteLineAsync(e.Message);
+            return 1;
+        }
+        catch (Pfa.Data.Legacy.LegacyImportException e)
         {
             await errors.WriteLineAsync(e.Message);
             return 1;
@@ -70,6 +78,29 @@ public static class OpsCommands
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"Restored {Path.GetFileName(m.DumpFile)} into database '{database}' in {result.Duration.TotalSeconds:N1} s: file checksum and all {m.Tables.Count} tables ({m.Tables.Sum(t => t.Rows):N0} rows) match the manifest."));
         await output.WriteLineAsync($"To make it the application database, stop the stack and rename: ALTER DATABASE \"{source.Database}\" RENAME TO \"{source.Database}_old\"; ALTER DATABASE \"{database}\" RENAME TO \"{source.Database}\";");
+    }
+
+    /// <summary>Only the dry run exists yet: verification and mapping of the JSON export, nothing written (docs/architecture.md "Legacy import").</summary>
+    private static async Task<int> ImportLegacyAsync(string path, bool dryRun, TextWriter output, TextWriter errors, CancellationToken ct)
+    {
+        if (!Directory.Exists(path))
+        {
+            await errors.WriteLineAsync($"{path} is not an export folder (reading the old SQLite .db file is not built yet).");
+            return 1;
+        }
+        var plan = Pfa.Data.Legacy.LegacyPlan.Build(await Pfa.Data.Legacy.LegacyExport.ReadAsync(path, ct));
+        await output.WriteLineAsync($"Export verified (every table's row count and SHA-256, the overall checksum). It maps onto:");
+        await output.WriteLineAsync($"  {plan.Users.Count} users ({plan.Users.Count(u => u.IsSystemAdmin)} system admins, {plan.Users.Count(u => !u.IsActive)} inactive); every one must set a new password at first sign-in");
+        await output.WriteLineAsync($"  {plan.Organizations.Count} organizations: {string.Join(", ", plan.Organizations.Select(o => o.Code).Take(20))}{(plan.Organizations.Count > 20 ? ", …" : "")}");
+        foreach (var role in plan.Memberships.GroupBy(m => m.Role).OrderBy(g => g.Key))
+            await output.WriteLineAsync($"  {role.Count()} memberships as {role.Key} ({role.Count(m => m.Granted != 0 || m.Revoked != 0)} with permission overrides)");
+        if (dryRun)
+        {
+            await output.WriteLineAsync("Dry run: nothing was written.");
+            return 0;
+        }
+        await errors.WriteLineAsync("Only --dry-run is available yet: writing the import is not built.");
+        return 1;
     }
 
     private static void ListBackups(OpsSettings settings, TextWriter output)

@@ -166,6 +166,25 @@ public sealed class LegacyPlanTests : IDisposable
         Assert.Contains("user_organizations m3: unknown role 'superuser'", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Pfa_import_legacy_dry_run_prints_the_mapping_and_a_broken_export_exits_1()
+    {
+        await ExportAsync("""[{"id":"u1","username":"admin","passwordHash":"$2a$10$x","role":"admin"}]""",
+            """[{"id":"o1","code":"RIO","name":"Rio"}]""", """[{"id":"m1","userId":"u1","organizationId":"o1","role":"member"}]""");
+        var settings = new Pfa.Ops.OpsSettings(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
+        using var output = new StringWriter();
+        using var errors = new StringWriter();
+
+        Assert.Equal(0, await Pfa.Ops.OpsCommands.RunAsync(["import-legacy", _folder, "--dry-run"], settings, output, errors, Ct));
+        Assert.Contains("1 users (1 system admins, 0 inactive)", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("1 memberships as Editor", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("nothing was written", output.ToString(), StringComparison.Ordinal);
+
+        File.Delete(Path.Combine(_folder, "organizations.json"));
+        Assert.Equal(1, await Pfa.Ops.OpsCommands.RunAsync(["import-legacy", _folder, "--dry-run"], settings, output, errors, Ct));
+        Assert.Contains("organizations.json is missing", errors.ToString(), StringComparison.Ordinal);
+    }
+
     private static (OrgRole, Permission, Permission) Shape(PlannedMembership m) => (m.Role, m.Granted, m.Revoked);
 
     private async Task<LegacyExport> ExportAsync(string users, string organizations, string memberships)
