@@ -1,4 +1,4 @@
-// ./pfa backup | restore | backups: operations on the application database (docs/architecture.md "Backup and restore").
+// ./pfa backup | restore | backups | import-legacy: operations on the application database (docs/architecture.md "Backup and restore", "Legacy import").
 using Pfa.Ops;
 
 using var cancel = new CancellationTokenSource();
