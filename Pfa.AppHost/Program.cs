@@ -12,7 +12,8 @@ var postgres = builder.AddPostgres(PfaResources.Postgres, port: builder.HostPort
     .WithPgAdmin(admin => admin.WithHostPort(builder.HostPort(PfaResources.PgAdmin, 5350)).RunAsLocalProcess(), containerName: PfaResources.PgAdmin)
     .RunAsLocalProcess()
     .PublishAsAzurePostgresFlexibleServer("pg_trgm"); // the migrations create pg_trgm (trigram search); Azure must allow-list it
-var pfadb = postgres.AddDatabase(PfaResources.Database);
+var pfadb = postgres.AddDatabase(PfaResources.Database)
+    .WithBackupCommand(); // "Back up" in the dashboard, as ./pfa backup (Hosting/BackupCommands.cs)
 if (builder.Configuration[ExistingPostgres.SettingKey] == "true")
 {
     // Deploy against an existing PostgreSQL (docs/deploy.md): azd asks for the pfadb connection string instead.

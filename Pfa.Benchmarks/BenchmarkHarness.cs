@@ -92,7 +92,8 @@ public static class BenchmarkHarness
             await run.ConcurrencyAsync(TimeSpan.Zero);
             await run.ConcurrencyAsync(options.ThinkTime);
         }
-        await run.SyncAsync();
+        if (options.Only is null or "sync") await run.SyncAsync();
+        if (options.Only is null or "backup") await new BackupWorkloads(pg, dataDirectory, report, log, ct).RunAsync();
         report.Metrics.Add(new Metric("peak memory of the benchmark process (API in-process + harness)", "MiB",
             Value: Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024), Note: "peak working set; the API is hosted in this process"));
         return report;

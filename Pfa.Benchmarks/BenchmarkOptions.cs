@@ -50,7 +50,7 @@ public sealed record BenchmarkOptions
         if (Arg("--seconds") is { } seconds) options = options with { ConcurrencyDuration = TimeSpan.FromSeconds(int.Parse(seconds)) };
         if (Arg("--think-ms") is { } think) options = options with { ThinkTime = TimeSpan.FromMilliseconds(int.Parse(think)) };
         if (Arg("--out") is { } output) options = options with { OutputDirectory = output };
-        if (Arg("--only") is { } only) options = options with { Only = only is "sync" ? only : throw new ArgumentException($"Unknown workload group '{only}': sync.") };
+        if (Arg("--only") is { } only) options = options with { Only = only is "sync" or "backup" ? only : throw new ArgumentException($"Unknown workload group '{only}': sync, backup.") };
         if (Arg("--sync-lines") is { } syncLines) options = options with { SyncLines = int.Parse(syncLines) };
         return options;
     }

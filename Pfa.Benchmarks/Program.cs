@@ -1,6 +1,6 @@
 using Pfa.Benchmarks;
 
-// dotnet run -c Release --project Pfa.Benchmarks -- --preset full|quick|smoke [--users 50] [--out bench-results] [--only sync] [--sync-lines 50000]
+// dotnet run -c Release --project Pfa.Benchmarks -- --preset full|quick|smoke [--users 50] [--out bench-results] [--only sync|backup] [--sync-lines 50000]
 var options = BenchmarkOptions.Parse(args);
 Console.WriteLine($"PFA Vanguard benchmark, preset {options.Preset}: {options.MirrorRecords:N0} mirror records, {options.Organizations} orgs, {options.Users} users, {options.OpenDeltas:N0} open deltas");
 using var cancel = new CancellationTokenSource();

@@ -48,8 +48,7 @@ public static class LocalDataStores
     /// <summary>Where local servers keep their data: survives restarts like a container's data volume.</summary>
     public static string DataDirectory(IDistributedApplicationBuilder builder) =>
         Path.GetFullPath(builder.Configuration[DataDirectoryKey] is { Length: > 0 } configured ? configured
-            : IsRoot ? "/var/lib/pfa" // postgres must be able to enter every parent directory; /root is 0700
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share", "pfa"));
+            : Pfa.Data.Backups.BackupFiles.DefaultDataDirectory()); // shared with ./pfa backup, which finds the backups folder under it
 
     public static bool FastUnsafeStorage(IDistributedApplicationBuilder builder) => builder.Configuration.GetValue(FastUnsafeStorageKey, false);
 

@@ -53,6 +53,10 @@ public sealed class SmokePresetTests
         Assert.Single(report.Metrics, m => m.Name == $"no-change full reconciliation of {lines:N0} lines: rows written" && m.Value is not null);
         Assert.Equal(0, Assert.Single(report.Metrics, m => m.Name == "no-change incremental sync: rows written").Value);
         Assert.Single(report.Metrics, m => m.Name == $"incremental sync, 1% changed ({lines / 100:N0} of {lines:N0} lines)" && m.Value > 0);
+        // Backup of the whole benchmark database and its verified restore (an error would be counted above).
+        Assert.Single(report.Metrics, m => m.Name == "backup: pg_dump + manifest of the whole database" && m.Value > 0);
+        Assert.Single(report.Metrics, m => m.Name == "backup: dump file size" && m.Value > 0);
+        Assert.Single(report.Metrics, m => m.Name == "restore: checksum + pg_restore + verification of every table" && m.Value > 0);
         Assert.DoesNotContain(report.Metrics, m => m.Pending);
 
         var json = System.Text.Json.Nodes.JsonNode.Parse(report.ToJson())!;
