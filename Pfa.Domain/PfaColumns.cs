@@ -45,6 +45,9 @@ public static class PfaColumns
         new("contract", "Contract", ColumnType.Text),
     ];
 
+    /// <summary>The grid header of an API field key ("forecastEnd" → "Forecast end"): what every message names a field by.</summary>
+    public static string LabelOf(string key) => All.FirstOrDefault(c => string.Equals(c.Key, key, StringComparison.OrdinalIgnoreCase))?.Label ?? key;
+
     /// <summary>Columns the export writes besides the record's: the line's draft state.</summary>
     public const string StateLabel = "State";
 

@@ -21,7 +21,14 @@ public static class Extensions
     {
         var services = builder.Services;
         services.AddRazorComponents().AddInteractiveServerComponents();
-        services.AddMudServices();
+        // Toasts at the bottom right, above the grid's last rows: never over the app bar, the sync banner's buttons or the
+        // plan strip; short-lived, and cleared when the page changes (MainLayout).
+        services.AddMudServices(c =>
+        {
+            c.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight;
+            c.SnackbarConfiguration.VisibleStateDuration = 5000;
+            c.SnackbarConfiguration.PreventDuplicates = true;
+        });
 
         services.AddMemoryCache();
         var auth = services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme);

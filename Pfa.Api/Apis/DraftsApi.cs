@@ -205,6 +205,7 @@ public static class DraftsApi
         if (ctx is null) return problem!;
         await using var session = await access.BeginAsync(ctx, ct);
         var result = await PfaStore.CommitAsync(session, request.SessionId, ctx.UserName, ct);
+        await DraftJournal.ForgetCommittedAsync(session, ct);
         // In the commit's transaction: the row exists exactly when the commit does.
         await AuditTrail.RecordAsync(session, new AuditEntry(AuditActions.Commit, UserId: ctx.UserId, ActorName: ctx.UserName,
             OrganizationId: ctx.OrganizationId, Entity: "pfa_modification",
@@ -276,7 +277,7 @@ public static class DraftsApi
     private static string SaveLabel(IReadOnlyList<DraftItem> items, int validLines, int touched)
     {
         var fields = items.SelectMany(i => i.Changes?.Select(c => c.Key) ?? []).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        var what = fields.Count is > 0 and <= 3 ? string.Join(", ", fields) : "fields";
+        var what = fields.Count is > 0 and <= 3 ? string.Join(", ", fields.Select(Pfa.Domain.PfaColumns.LabelOf)) : "fields";
         var ids = items.Select(i => i.PfaId).Distinct().ToList();
         return ids.Count == 1 && validLines == 1 ? $"Edit {what} of {ids[0]}" : $"Edit {what} on {Lines(touched)}";
     }

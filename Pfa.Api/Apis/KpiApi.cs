@@ -42,7 +42,8 @@ public static class KpiApi
         var group = app.MapGroup("/api/orgs/{orgCode}").WithTags("KPIs").RequireAuthorization().WithStandardProblems();
         group.MapGet("/kpis", Get).WithSummary(
             "Plan / forecast / actual / variance by source and in total (discontinued and funds-transferable lines excluded), " +
-            "optionally with the caller's drafts and rolled up by source, category, class, dor or areaSilo. Cached in Redis per mirror and draft version.");
+            "optionally with the caller's drafts and rolled up by source, category, class, dor or areaSilo; with the list's filter parameters, " +
+            "of the matching lines only (uncached). Unfiltered: cached in Redis per mirror and draft version.");
         group.MapGet("/kpis/monthly", Monthly).WithSummary(
             "Plan / forecast / actual cost per calendar month of the lines matching the list's filters (rental spread over the days of " +
             "each month, purchase in its start month; discontinued and funds-transferable lines excluded), committed or with the caller's drafts.");
@@ -135,8 +136,11 @@ public static class KpiApi
     }
 
     public static async Task<Results<Ok<KpiResponse>, ValidationProblem, ProblemHttpResult>> Get(
-        string orgCode, bool? includeDrafts, string? groupBy, ClaimsPrincipal user, OrgAccess access, KpiCache cache, CancellationToken ct)
+        string orgCode, bool? includeDrafts, string? groupBy, [AsParameters] PfaListQuery query, ClaimsPrincipal user, OrgAccess access, KpiCache cache,
+        CancellationToken ct)
     {
+        var errors = query.Validate();
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         if (groupBy is not null && !MergedFields.Groupable.Contains(groupBy, StringComparer.OrdinalIgnoreCase))
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["groupBy"] = [$"One of: {string.Join(", ", MergedFields.Groupable)}."] });
         var (ctx, problem) = await access.ResolveAsync(user, orgCode, Need.Read, ct);
@@ -144,15 +148,30 @@ public static class KpiApi
         var drafts = includeDrafts ?? true;
         var group = groupBy is null ? null : MergedFields.Groupable.First(g => string.Equals(g, groupBy, StringComparison.OrdinalIgnoreCase));
 
+        KpiResponse Response(IReadOnlyList<KpiRow> rows)
+        {
+            static KpiFigures Src(IEnumerable<KpiRow> rs, string s) => KpiFigures.Sum(rs.Where(r => r.Source == s));
+            return new KpiResponse(drafts, group, KpiFigures.Sum(rows), Src(rows, "Rental"), Src(rows, "Purchase"),
+                group is null ? null : rows.GroupBy(r => r.Group ?? "").Select(g => new KpiGroupDto(g.Key, KpiFigures.Sum(g), Src(g, "Rental"), Src(g, "Purchase"))).ToList(),
+                ctx.MirrorVersion, false);
+        }
+
+        // With the list's filter (the grid's view), the roll-up is computed from the matching merged lines, uncached like the list.
+        var filter = query.ToFilter();
+        if (!filter.IsEmpty)
+        {
+            await using var session = await access.BeginAsync(ctx, ct);
+            var rows = await PfaStore.FilteredKpisAsync(session, filter, drafts, group, ct);
+            await session.CommitAsync(ct);
+            return TypedResults.Ok(Response(rows).Masked(ctx.CanViewFinancials));
+        }
+
         var (response, hit) = await cache.GetOrCreateAsync(KpiCache.Key("kpi", ctx, drafts, group), async () =>
         {
             await using var session = await access.BeginAsync(ctx, ct);
             var rows = await PfaStore.KpisAsync(session, drafts, group, ct);
             await session.CommitAsync(ct);
-            static KpiFigures Src(IEnumerable<KpiRow> rs, string s) => KpiFigures.Sum(rs.Where(r => r.Source == s));
-            return new KpiResponse(drafts, group, KpiFigures.Sum(rows), Src(rows, "Rental"), Src(rows, "Purchase"),
-                group is null ? null : rows.GroupBy(r => r.Group ?? "").Select(g => new KpiGroupDto(g.Key, KpiFigures.Sum(g), Src(g, "Rental"), Src(g, "Purchase"))).ToList(),
-                ctx.MirrorVersion, false);
+            return Response(rows);
         });
         return TypedResults.Ok(response.Masked(ctx.CanViewFinancials) with { Cached = hit });
     }

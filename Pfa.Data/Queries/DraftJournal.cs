@@ -84,6 +84,24 @@ public static class DraftJournal
         return list;
     }
 
+    /// <summary>
+    /// After a commit: forgets every entry (undo and redo stacks) that touches a line whose open delta is no longer my
+    /// draft (committed, queued, syncing, in conflict). Replaying it could only skip those lines, so offering it would be
+    /// offering an undo that does nothing (issue #19). Returns the number of entries forgotten.
+    /// </summary>
+    public static async Task<int> ForgetCommittedAsync(TenantSession s, CancellationToken ct)
+    {
+        await using var cmd = s.Command($"""
+            DELETE FROM draft_journal j
+            WHERE j.organization_id = @org AND j.user_id = @user
+              AND EXISTS (SELECT 1 FROM draft_journal_line l
+                          JOIN pfa_modification p ON p.mirror_id = l.mirror_id AND p.user_id = @user
+                          WHERE l.entry_id = j.id AND p.state IN ({ModificationState.OpenSqlList}) AND p.state <> '{ModificationState.Draft}')
+            """);
+        Bind(cmd, s);
+        return await cmd.ExecuteNonQueryAsync(ct);
+    }
+
     public static Task<JournalReplay?> UndoAsync(TenantSession s, CancellationToken ct) => ReplayAsync(s, undo: true, ct);
 
     public static Task<JournalReplay?> RedoAsync(TenantSession s, CancellationToken ct) => ReplayAsync(s, undo: false, ct);

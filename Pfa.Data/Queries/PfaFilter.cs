@@ -31,6 +31,9 @@ public sealed record PfaFilter
         || ForecastStartFrom is not null || ForecastStartTo is not null || ForecastEndFrom is not null || ForecastEndTo is not null
         || !string.IsNullOrWhiteSpace(Search) || ChangedOnly;
 
+    /// <summary>No clause at all: the whole organization (the KPI roll-up can read its precomputed summaries).</summary>
+    public bool IsEmpty => !NeedsDelta && AreaSilo is not { Length: > 0 } && PlanStartFrom is null && PlanStartTo is null && PfaIds is not { Length: > 0 };
+
     public static readonly string[] StatusValues = ["forecast", "actualized", "fundsTransferable", "discontinued"];
 
     /// <summary>

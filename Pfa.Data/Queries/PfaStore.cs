@@ -378,6 +378,35 @@ public static class PfaStore
     }
 
     /// <summary>
+    /// The KPI roll-up of the lines matching a filter (what the grid shows), from the merged lines themselves: the
+    /// precomputed summaries know no filter. Same exclusions and cost rules as <see cref="KpisAsync"/>, same filter
+    /// clauses as the list, so the board and the grid count the same lines. Committed: no user, so no delta joins.
+    /// </summary>
+    public static async Task<IReadOnlyList<KpiRow>> FilteredKpisAsync(TenantSession s, PfaFilter filter, bool includeDrafts, string? groupBy, CancellationToken ct)
+    {
+        await using var cmd = s.Command("");
+        cmd.Parameters.AddWithValue("org", s.OrganizationId);
+        cmd.Parameters.AddWithValue("user", includeDrafts ? s.UserId : Guid.Empty);
+        var group = groupBy is null ? "NULL::text" : $"coalesce({MergedFields.Get(groupBy).Merged}, '')";
+        var where = new StringBuilder($"FROM pfa_mirror m {MergedFields.DeltaJoin} WHERE {Live}" +
+            $" AND {MergedFields.MergedCountsInKpis} AND (m.new_line_owner IS NULL OR d.id IS NOT NULL)");
+        filter.AppendWhere(where, cmd);
+        cmd.CommandText = $"""
+            SELECT {group} AS grp, coalesce({MergedFields.Get("source").Merged}, 'Rental') AS source, count(*)::bigint,
+                   coalesce(sum({MergedFields.MergedCost("plan")}), 0), coalesce(sum({MergedFields.MergedCost("forecast")}), 0),
+                   coalesce(sum({MergedFields.MergedCost("actual")}), 0)
+            {where}
+            GROUP BY 1, 2
+            ORDER BY 1 NULLS FIRST, 2
+            """;
+        var rows = new List<KpiRow>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            rows.Add(new KpiRow(r.IsDBNull(0) ? null : r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetDecimal(3), r.GetDecimal(4), r.GetDecimal(5)));
+        return rows;
+    }
+
+    /// <summary>
     /// Plan / forecast / actual cost per calendar month over the filtered lines that count in the KPIs, set-based: each
     /// rental window is cut into its months with generate_series (end-exclusive days × rate ÷ 30.44, rounded per month),
     /// a purchase costs its price in its start month (Pfa.Domain.MonthlyCostRules is the C# twin). Committed

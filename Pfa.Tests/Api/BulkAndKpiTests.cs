@@ -111,6 +111,29 @@ public sealed class BulkAndKpiTests(InfrastructureFixture infra) : IAsyncLifetim
         AssertFigures(before.Total, before.LineCount, (await Kpis(_ed, drafts: true))["total"]!);
     }
 
+    /// <summary>The plan page's board follows the grid (issue #19): the roll-up takes the list's filter and counts only those lines.</summary>
+    [Fact]
+    public async Task Kpis_with_the_list_filter_roll_up_the_matching_lines_with_only_my_drafts()
+    {
+        var silo = _mirror.Where(r => r.AreaSilo == "SILO-4").ToArray();
+        var committed = KpiTotals.Compute(silo);
+        var url = $"/api/orgs/{_org}/kpis?areaSilo=SILO-4&includeDrafts=";
+        AssertFigures(committed.Total, committed.LineCount, (await (await _ed.GetAsync(url + "false", Http.Ct)).JsonAsync())["total"]!);
+        Assert.NotEqual(KpiTotals.Compute(_mirror).LineCount, committed.LineCount);
+
+        await (await _ed.PostAsJsonAsync($"/api/orgs/{_org}/drafts", new { items = new[] { new { pfaId = "3005", changes = (object)new { monthlyRate = 9999m } } } }, Http.Ct)).JsonAsync();
+        var mine = KpiTotals.Compute(silo.Select(r => r.PfaId == "3005" ? r with { MonthlyRate = 9999m } : r));
+        AssertFigures(mine.Total, mine.LineCount, (await (await _ed.GetAsync(url + "true", Http.Ct)).JsonAsync())["total"]!);
+        AssertFigures(committed.Total, committed.LineCount, (await (await _ed.GetAsync(url + "false", Http.Ct)).JsonAsync())["total"]!);
+        // Another editor's filtered view does not carry my draft.
+        AssertFigures(committed.Total, committed.LineCount, (await (await _other.GetAsync(url + "true", Http.Ct)).JsonAsync())["total"]!);
+        // A filter on a merged value (my draft moved 3005's rate, the search matches its id) and grouping work together.
+        var grouped = await (await _ed.GetAsync($"/api/orgs/{_org}/kpis?includeDrafts=true&search=3005&groupBy=areaSilo", Http.Ct)).JsonAsync();
+        var one = KpiTotals.Compute(silo.Where(r => r.PfaId == "3005").Select(r => r with { MonthlyRate = 9999m }));
+        AssertFigures(one.Total, 1, grouped["total"]!);
+        Assert.Equal("SILO-4", grouped["groups"]!.AsArray().Single()!["group"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task Bulk_set_dates_skips_lines_whose_window_would_invert()
     {

@@ -127,6 +127,11 @@ public sealed class FinancialMaskingTests(InfrastructureFixture infra) : IAsyncL
         foreach (var f in new[] { "plan", "forecast", "actual", "variance", "variancePercent" })
             Assert.True(IsNull(masked["total"]![f]), f);
         Assert.All(masked["groups"]!.AsArray(), g => Assert.True(IsNull(g!["total"]!["forecast"])));
+        // The roll-up of a filtered view (the plan page's board) is masked the same way.
+        var filtered = await Get(_masked, "kpis?includeDrafts=true&areaSilo=SILO-1");
+        Assert.True(filtered["total"]!["lines"]!.GetValue<long>() > 0);
+        Assert.True(IsNull(filtered["total"]!["forecast"]));
+        Assert.True((await Get(_full, "kpis?includeDrafts=true&areaSilo=SILO-1"))["total"]!["forecast"]!.GetValue<decimal>() > 0);
 
         Assert.NotEmpty((await Get(_full, "kpis/monthly?includeDrafts=true"))["months"]!.AsArray());
         Assert.Empty((await Get(_masked, "kpis/monthly?includeDrafts=true"))["months"]!.AsArray());

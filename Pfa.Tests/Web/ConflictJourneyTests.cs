@@ -65,6 +65,7 @@ public sealed class ConflictJourneyTests(StackFixture stack)
             await Assertions.Expect(page.GetByTestId("live-state")).ToHaveAttributeAsync("data-state", "connected", new() { Timeout = 30_000 });
             await Assertions.Expect(page.GetByTestId("grid-total")).ToContainTextAsync("lines", new() { Timeout = 60_000 });
             await page.ScreenshotAsync(new() { Path = Path.Combine(Shots, "plan-with-sync-banner.png") });
+            await OpenPanelAsync(page, "kpi");
             await page.GetByTestId("kpi-chart-toggle").ClickAsync();
             await Assertions.Expect(page.GetByTestId("kpi-chart").Locator("svg").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
             await page.WaitForTimeoutAsync(500); // the collapse animates open; the screenshot should show it settled

@@ -77,12 +77,12 @@ public sealed class EarlyNavigationBrowserTests(StackFixture stack)
             await route.ContinueAsync();
         });
         await page.ReloadAsync();
-        await Assertions.Expect(page.GetByTestId("kpi-board")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Assertions.Expect(page.GetByTestId("plan-strip")).ToBeVisibleAsync(new() { Timeout = 30_000 });
 
         await page.GetByTestId("nav-admin-orgs").ClickAsync();
         await Assertions.Expect(page.GetByTestId("org-page")).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await Assertions.Expect(page.GetByTestId("org-page")).ToHaveAttributeAsync("data-interactive", "true", new() { Timeout = 30_000 });
-        await Assertions.Expect(page.GetByTestId("kpi-board")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByTestId("plan-strip")).ToHaveCountAsync(0);
         await Assertions.Expect(page).ToHaveURLAsync(web + "/admin/organizations");
     }
 }

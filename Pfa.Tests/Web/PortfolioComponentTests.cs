@@ -1,6 +1,13 @@
+using System.Net;
+using System.Security.Claims;
+using System.Text;
+using System.Text.Json;
 using Bunit;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 using Pfa.Web.Api;
+using Pfa.Web.Auth;
 using Pfa.Web.Components.Portfolio;
 
 namespace Pfa.Tests.Web;
@@ -51,5 +58,37 @@ public sealed class PortfolioComponentTests : BunitContext
         var cut = Render<PortfolioTable>(p => p.Add(x => x.Error, "The portfolio is for BEO analysts and admins."));
         Assert.Contains("BEO analysts", cut.Find("[data-testid=portfolio-error]").TextContent);
         Assert.Empty(cut.FindAll("[data-testid=portfolio-row]"));
+    }
+
+    /// <summary>The page, not only the table: what the API answers is what the analyst sees (the page once passed "_error" as text).</summary>
+    [Fact]
+    public void The_page_shows_the_api_figures_and_no_error()
+    {
+        var big = Org("BIG", F(20, 100_000, 130_000), new PortfolioAlert("forecastOverPlan", "Forecast is 30% over plan."));
+        var portfolio = new PortfolioResult(F(20, 100_000, 130_000), F(20, 100_000, 130_000), F(0, 0, 0), [big], false);
+        var user = PfaClaims.Create(new MeResult(Guid.NewGuid(), "beo", "Beo", null, []), new LoginResult("token", "Bearer", DateTimeOffset.UtcNow.AddHours(1)));
+        Services.AddSingleton<AuthenticationStateProvider>(new StaticAuth(user));
+        Services.AddScoped(sp => new PfaApiClient(new HttpClient(new Answer(portfolio)) { BaseAddress = new Uri("http://api") },
+            sp.GetRequiredService<AuthenticationStateProvider>()));
+
+        var cut = Render<Pfa.Web.Components.Pages.Portfolio>();
+
+        cut.WaitForAssertion(() => Assert.Equal("+$30,000", cut.Find("[data-org=BIG] [data-testid=portfolio-variance]").TextContent.Trim()));
+        Assert.Empty(cut.FindAll("[data-testid=portfolio-error]"));
+        Assert.DoesNotContain("_error", cut.Markup);
+    }
+
+    private sealed class Answer(object body) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct) =>
+            Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK)
+            {
+                Content = new StringContent(JsonSerializer.Serialize(body, PfaApiClient.Json), Encoding.UTF8, "application/json"),
+            });
+    }
+
+    private sealed class StaticAuth(ClaimsPrincipal user) : AuthenticationStateProvider
+    {
+        public override Task<AuthenticationState> GetAuthenticationStateAsync() => Task.FromResult(new AuthenticationState(user));
     }
 }

@@ -226,7 +226,7 @@ public sealed class TimelineTests : BunitContext
         Assert.Equal(["CRANE", "LIGHT"], groups.Select(g => g.GetAttribute("data-group")));
         // Line 2 moved by two days keeps its length: CRANE still 3,000 + 1,000 (line 3 discontinued, not counted).
         Assert.Equal("2 lines · forecast $4,000", groups[0].QuerySelector("[data-testid=timeline-group-totals]")!.TextContent);
-        Assert.Equal("1 lines · forecast $500", groups[1].QuerySelector("[data-testid=timeline-group-totals]")!.TextContent);
+        Assert.Equal("1 line · forecast $500", groups[1].QuerySelector("[data-testid=timeline-group-totals]")!.TextContent);
 
         var draft = cut.Find("[data-pfa='2'] [data-testid=bar-forecast]");
         Assert.Contains("tl-draft", draft.ClassName);

@@ -45,9 +45,11 @@ public sealed partial class PfaApiClient(HttpClient http, AuthenticationStatePro
     public async Task<PfaPage> ListAsync(string org, GridQuery query, string? cursor, int limit, CancellationToken ct = default) =>
         await SendAsync<PfaPage>(HttpMethod.Get, $"/api/orgs/{Uri.EscapeDataString(org)}/pfa?{query.ToQueryString(cursor, limit)}", null, await TokenAsync(), ct);
 
-    public async Task<KpiResult> KpisAsync(string org, bool includeDrafts, string? groupBy = null, CancellationToken ct = default) =>
+    /// <summary>The KPI roll-up; with <paramref name="filter"/>, of the lines that filter matches (the grid's view).</summary>
+    public async Task<KpiResult> KpisAsync(string org, bool includeDrafts, string? groupBy = null, GridQuery? filter = null, CancellationToken ct = default) =>
         await SendAsync<KpiResult>(HttpMethod.Get,
-            $"/api/orgs/{Uri.EscapeDataString(org)}/kpis?includeDrafts={(includeDrafts ? "true" : "false")}" + (groupBy is null ? "" : $"&groupBy={Uri.EscapeDataString(groupBy)}"),
+            $"/api/orgs/{Uri.EscapeDataString(org)}/kpis?includeDrafts={(includeDrafts ? "true" : "false")}" + (groupBy is null ? "" : $"&groupBy={Uri.EscapeDataString(groupBy)}")
+            + (filter is { ActiveFilterCount: > 0 } ? "&" + filter.ToQueryString(null, 1) : ""),
             null, await TokenAsync(), ct);
 
     public async Task<BulkResult> BulkAsync(string org, BulkCommand command, CancellationToken ct = default) =>

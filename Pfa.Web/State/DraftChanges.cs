@@ -11,15 +11,8 @@ public sealed record FieldChange(string Field, string Label, string Old, string 
 /// <summary>How draft changes and write-back states read in the tray and the grid (one place for labels and formats).</summary>
 public static class DraftChanges
 {
-    private static readonly Dictionary<string, string> Labels = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["forecastStart"] = "Forecast start", ["forecastEnd"] = "Forecast end", ["actualEnd"] = "Actual end",
-        ["monthlyRate"] = "Rate / month", ["purchasePrice"] = "Price", ["source"] = "Source", ["dor"] = "DOR",
-        ["category"] = "Category", ["class"] = "Class", ["manufacturer"] = "Manufacturer", ["model"] = "Model",
-        ["isDiscontinued"] = "Discontinued", ["isFundsTransferable"] = "Funds transferable",
-    };
-
-    public static string Label(string field) => Labels.TryGetValue(field, out var l) ? l : field;
+    /// <summary>The grid's header for a field key (one catalogue: <see cref="Pfa.Domain.PfaColumns"/>).</summary>
+    public static string Label(string field) => Pfa.Domain.PfaColumns.LabelOf(field);
 
     public static IReadOnlyList<FieldChange> Of(PfaRow row)
     {

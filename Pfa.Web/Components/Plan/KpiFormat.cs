@@ -47,4 +47,23 @@ public static class KpiFormat
     /// <summary>What my drafts change in a figure; null when there is nothing to compare.</summary>
     public static decimal? DraftImpact(KpiResult? committed, KpiResult? withDrafts, Scope scope, Func<KpiFigures, decimal> figure) =>
         committed is null || withDrafts is null ? null : figure(withDrafts.Of(scope)) - figure(committed.Of(scope));
+
+    /// <summary>
+    /// The folded KPI board's one line: committed total forecast against plan, and what my drafts change. Without financial
+    /// visibility the line count only (the API sends no amounts).
+    /// </summary>
+    public static string Summary(KpiResult? committed, KpiResult? withDrafts, bool amounts)
+    {
+        if (committed is null) return "";
+        var lines = Plural(committed.Total.Lines, "line");
+        if (!amounts) return lines;
+        var t = committed.Total;
+        var text = $"{lines} · forecast {Money(t.Forecast)} · plan {Money(t.Plan)} · variance {SignedMoney(t.Variance)} ({Percent(t.VariancePercent)})";
+        return DraftImpact(committed, withDrafts, Scope.Total, f => f.Forecast) is { } impact && impact != 0
+            ? text + $" · my drafts {SignedMoney(impact)}"
+            : text;
+    }
+
+    /// <summary>"1 line", "2 lines", "1,204 lines".</summary>
+    public static string Plural(long count, string noun) => $"{count.ToString("#,0", Culture)} {noun}{(count == 1 ? "" : "s")}";
 }

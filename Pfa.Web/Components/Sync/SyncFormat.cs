@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Pfa.Web.Components.Sync;
 
-/// <summary>How sync times and figures read in the banner and the history (times in UTC: the server cannot know the viewer's zone).</summary>
+/// <summary>How sync durations, counts and outcomes read in the banner and the history (clock times: <see cref="Pfa.Web.State.ViewerClock"/>).</summary>
 public static class SyncFormat
 {
     public static string Ago(DateTimeOffset at, DateTimeOffset now)
@@ -21,8 +21,6 @@ public static class SyncFormat
         return d < TimeSpan.FromHours(1) ? $"in {(int)Math.Ceiling(d.TotalMinutes)} min" : $"in {d.TotalHours:0.#} h";
     }
 
-    public static string Utc(DateTimeOffset? at) => at is { } t ? t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture) : "";
-
     public static string Duration(long? ms) => ms switch
     {
         null => "",
@@ -37,4 +35,23 @@ public static class SyncFormat
         p.Total is { } total
             ? $"Syncing: {Count(p.Fetched)} of {total.ToString("#,0", CultureInfo.InvariantCulture)} rows ({p.Pages} pages)"
             : p.Pages == 0 ? "Sync started…" : $"Syncing: {Count(p.Fetched)} rows ({p.Pages} pages)";
+
+    /// <summary>
+    /// A run's outcome in words and severity. A run that "completed" but refused rows is not a success to show in green:
+    /// a write-back counts its PEMS conflicts and failed writes in <c>rejected</c> (and names conflicts in its message), a
+    /// read counts the malformed rows it rejected.
+    /// </summary>
+    public static (string Label, RunSeverity Severity) Outcome(Pfa.Web.Api.SyncRun run) => run switch
+    {
+        { Status: "completed", Rejected: > 0, IsRead: false } when run.ErrorMessage?.Contains("conflict", StringComparison.OrdinalIgnoreCase) == true
+            => ("completed with conflicts", RunSeverity.Warning),
+        { Status: "completed", Rejected: > 0, IsRead: false } => ("completed with failed writes", RunSeverity.Warning),
+        { Status: "completed", Rejected: > 0 } => ($"completed, {Count(run.Rejected)} rows rejected", RunSeverity.Warning),
+        { Status: "completed" } => ("completed", RunSeverity.Success),
+        { Status: "failed" } => ("failed", RunSeverity.Error),
+        { Status: "running" } => ("running", RunSeverity.Info),
+        _ => (run.Status, RunSeverity.Neutral),
+    };
 }
+
+public enum RunSeverity { Neutral, Info, Success, Warning, Error }

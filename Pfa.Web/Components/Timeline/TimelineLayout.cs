@@ -138,6 +138,21 @@ public sealed record TimelineAxis(DateOnly Start, DateOnly End, TimelineScale Sc
 /// <summary>Pure layout arithmetic of the timeline that is not about the axis: drags, grouping, group totals.</summary>
 public static class TimelineLayout
 {
+    /// <summary>
+    /// Where the chart opens: today when it falls within the lines' span (plan, forecast and actual dates), else the span's
+    /// first date, so a plan entirely in the past or future still opens on its bars. Null without dated lines.
+    /// </summary>
+    public static DateOnly? OpeningDate(DateOnly today, IEnumerable<PfaRow> lines)
+    {
+        var dates = lines.SelectMany(l => new[]
+        {
+            l.Record.OriginalStart, l.Record.ForecastStart, l.Record.ActualStart, l.Record.OriginalEnd, l.Record.ForecastEnd, l.Record.ActualEnd,
+        }).OfType<DateOnly>().ToList();
+        if (dates.Count == 0) return null;
+        var (first, last) = (dates.Min(), dates.Max());
+        return today >= first && today <= last ? today : first;
+    }
+
     public static string ApiKey(TimelineGrouping g) => g switch
     {
         TimelineGrouping.AreaSilo => "areaSilo",

@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using Microsoft.Playwright;
+using Npgsql;
+using Pfa.Domain;
+using Pfa.ServiceDefaults;
+using Pfa.Tests.Infrastructure;
+using Pfa.Tests.Publishing;
+using static Pfa.Tests.Web.BrowserJourneyTests;
+
+namespace Pfa.Tests.Web;
+
+/// <summary>
+/// The plan page's screen budget (issue #19): at 1440×900 and 1280×800 at least 20 grid rows are fully visible while the
+/// page itself does not scroll, the State column is on screen without horizontal scrolling, the KPI board, drafts tray
+/// and command deck start folded and a panel a user opens stays open after a reload.
+/// </summary>
+[Collection(StackCollection.Name)]
+public sealed class PlanScreenBrowserTests(StackFixture stack)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>Rows whose whole box lies inside the grid's scroll box below its header and inside the window.</summary>
+    internal const string VisibleRowsScript = """
+        () => {
+          const box = document.querySelector('[data-testid=pfa-grid] .mud-table-container');
+          const b = box.getBoundingClientRect();
+          const head = box.querySelector('thead').getBoundingClientRect().bottom;
+          const bottom = Math.min(b.bottom, window.innerHeight);
+          return [...box.querySelectorAll('tbody tr.mud-table-row')]
+            .map(r => r.getBoundingClientRect())
+            .filter(r => r.height > 0 && r.top >= head - 0.5 && r.bottom <= bottom + 0.5).length;
+        }
+        """;
+
+    [Theory]
+    [InlineData(1440, 900)]
+    [InlineData(1280, 800)]
+    public async Task At_least_twenty_rows_fit_without_scrolling_the_page_and_the_state_column_shows(int width, int height)
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..6].ToUpperInvariant();
+        var org = "LY" + suffix;
+        await using var db = NpgsqlDataSource.Create((await stack.App.GetConnectionStringAsync(PfaResources.Database, Ct))!);
+        var orgId = await CreateOrgAsync(db, org);
+        var pm = "layout" + suffix.ToLowerInvariant();
+        await CreateUserAsync(db, pm, orgId, "PortfolioManager");
+        await SeedMirrorAsync(db, orgId, Enumerable.Range(1, 60).Select(i => new PfaRecord
+        {
+            PfaId = $"{org}-{i:000}", Description = $"Hydraulic excavator 30 t with breaker and quick coupler {i}", AreaSilo = "NORTH",
+            Class = "EXCAVATOR", Category = "02036", Source = PfaSource.Rental, MonthlyRate = 4000 + i,
+            OriginalStart = new DateOnly(2027, 1, 1), OriginalEnd = new DateOnly(2027, 6, 30),
+            ForecastStart = new DateOnly(2027, 1, 1), ForecastEnd = new DateOnly(2027, 6, 30),
+        }).ToArray());
+
+        var web = stack.App.GetEndpoint(PfaResources.Web).ToString().TrimEnd('/');
+        using var pw = await Playwright.CreateAsync();
+        await using var browser = await LaunchChromiumAsync(pw);
+        var context = await browser.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height } });
+        var page = await context.NewPageAsync();
+        var errors = new List<string>();
+        page.Console += (_, m) => { if (m.Type == "error") lock (errors) errors.Add(m.Text); };
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            await SignInAsync(page, web, pm);
+            var rows = page.GetByTestId("pfa-grid").Locator("tbody tr.mud-table-row");
+            await Assertions.Expect(rows.First).ToContainTextAsync(org, new() { Timeout = 60_000 });
+            TestContext.Current.TestOutputHelper?.WriteLine($"{width}×{height}: sign-in submitted → first row {clock.ElapsedMilliseconds} ms (includes the sign-in form)");
+
+            // Folded by default: the strip's buttons say what each panel holds.
+            foreach (var panel in new[] { "kpi", "drafts", "deck" })
+            {
+                await Assertions.Expect(page.GetByTestId($"panel-{panel}-toggle")).ToHaveAttributeAsync("aria-expanded", "false");
+                await Assertions.Expect(page.Locator($"#panel-{panel}")).ToBeHiddenAsync();
+            }
+            await Assertions.Expect(page.GetByTestId("panel-kpi-summary")).ToContainTextAsync("60 lines · forecast $");
+            await Assertions.Expect(page.GetByTestId("panel-drafts-summary")).ToHaveTextAsync("No changed lines");
+
+            var visible = await page.EvaluateAsync<int>(VisibleRowsScript);
+            TestContext.Current.TestOutputHelper?.WriteLine($"{width}×{height}: {visible} rows visible");
+            Assert.True(visible >= 20, $"{visible} rows visible at {width}×{height}");
+            Assert.True(await page.EvaluateAsync<bool>("() => document.scrollingElement.scrollHeight <= window.innerHeight"), "the page scrolls");
+
+            // The State column is pinned: its header lies inside the grid's box without scrolling sideways.
+            var inside = await page.EvaluateAsync<bool>("""
+                () => {
+                  const box = document.querySelector('[data-testid=pfa-grid] .mud-table-container').getBoundingClientRect();
+                  const state = [...document.querySelectorAll('[data-testid=pfa-grid] thead th')].find(th => th.textContent.trim().startsWith('State'));
+                  const s = state.getBoundingClientRect();
+                  return s.width > 0 && s.left >= box.left && s.right <= box.right + 0.5 && s.right <= window.innerWidth;
+                }
+                """);
+            Assert.True(inside, "the State column is off screen");
+            if (width == 1440)
+                await page.ScreenshotAsync(new() { Path = Path.Combine(PublishingEnvironment.RepositoryRoot, "docs", "screenshots", "plan.png") });
+
+            // Filter change → grid answers (measured, not asserted).
+            clock.Restart();
+            await page.GetByTestId("filter-search").FillAsync($"{org}-00");
+            await page.GetByTestId("filter-apply").ClickAsync();
+            await Assertions.Expect(page.GetByTestId("grid-total")).ToHaveTextAsync("9 lines", new() { Timeout = 30_000 });
+            TestContext.Current.TestOutputHelper?.WriteLine($"{width}×{height}: filter applied → grid updated {clock.ElapsedMilliseconds} ms");
+            // The KPI board follows the grid's filter: the nine lines on screen, not the organization's sixty.
+            await Assertions.Expect(page.GetByTestId("panel-kpi-summary")).ToContainTextAsync("9 lines · forecast $", new() { Timeout = 30_000 });
+            if (width == 1440)
+            {
+                await OpenPanelAsync(page, "kpi");
+                await Assertions.Expect(page.GetByTestId("kpi-total")).ToContainTextAsync("9 lines");
+                await page.ScreenshotAsync(new() { Path = Path.Combine(PublishingEnvironment.RepositoryRoot, "docs", "screenshots", "kpi.png") });
+                await page.GetByTestId("panel-kpi-toggle").ClickAsync();
+                await Assertions.Expect(page.GetByTestId("panel-kpi-toggle")).ToHaveAttributeAsync("aria-expanded", "false");
+            }
+
+            // A panel opened stays open for this user after a reload; the grid gives up height, the page still does not scroll.
+            await OpenPanelAsync(page, "deck");
+            await page.ReloadAsync();
+            await Assertions.Expect(page.GetByTestId("panel-deck-toggle")).ToHaveAttributeAsync("aria-expanded", "true", new() { Timeout = 30_000 });
+            await Assertions.Expect(page.GetByTestId("command-deck")).ToBeVisibleAsync();
+            await Assertions.Expect(page.GetByTestId("panel-kpi-toggle")).ToHaveAttributeAsync("aria-expanded", "false");
+            Assert.True(await page.EvaluateAsync<bool>("() => document.scrollingElement.scrollHeight <= window.innerHeight"), "the page scrolls with the deck open");
+            Assert.Empty(errors);
+        }
+        catch
+        {
+            await page.ScreenshotAsync(new() { Path = Path.Combine(Shots, $"plan-screen-failure-{width}.png") });
+            throw;
+        }
+        finally
+        {
+            await browser.CloseAsync();
+        }
+    }
+}
