@@ -88,7 +88,7 @@ public static class AssistantApi
         return plan.Kind switch
         {
             "lines" => await LinesAsync(orgCode, plan, user, services, ct),
-            "totals" => await TotalsAsync(orgCode, plan, user, services, ctx.CanViewFinancials, ct),
+            "totals" => await TotalsAsync(orgCode, plan, user, services, ct),
             "bulkEdit" => await EditAsync(orgCode, plan, user, services, ct),
             "unsupported" => TypedResults.Ok(new AssistantAnswer("unsupported", AssistantWording.Describe(plan), plan)),
             _ => Unusable("plan.kind", $"One of: {AssistantPlanJson.Kinds}."),
@@ -109,35 +109,20 @@ public static class AssistantApi
     }
 
     private static async Task<Results<Ok<AssistantAnswer>, ValidationProblem, ProblemHttpResult>> TotalsAsync(
-        string orgCode, AssistantPlan plan, ClaimsPrincipal user, AssistantServices services, bool money, CancellationToken ct)
+        string orgCode, AssistantPlan plan, ClaimsPrincipal user, AssistantServices services, CancellationToken ct)
     {
-        var filtered = plan.Filter is { } f && f != new AssistantFilter();
-        if (plan.GroupBy is not null && filtered)
-            return Unusable("plan.groupBy", "Totals are grouped over all lines; a filtered selection gives one total.");
-        if (!filtered)
-        {
-            var committed = await services.KpisAsync(orgCode, false, plan.GroupBy, user, ct);
-            if (committed.Result is not Ok<KpiResponse> c) return Passed(committed.Result, "plan.groupBy");
-            var drafts = await services.KpisAsync(orgCode, true, plan.GroupBy, user, ct);
-            if (drafts.Result is not Ok<KpiResponse> d) return Passed(drafts.Result, "plan.groupBy");
-            var rows = plan.GroupBy is null
-                ? [new AssistantTotalRow("All lines", c.Value!.Total, d.Value!.Total)]
-                : (c.Value!.Groups ?? []).Select(g => g.Group).Union((d.Value!.Groups ?? []).Select(g => g.Group)).Order(StringComparer.Ordinal)
-                    .Select(g => new AssistantTotalRow(g, Figures(c.Value.Groups, g), Figures(d.Value.Groups, g))).ToList();
-            return TypedResults.Ok(new AssistantAnswer("totals", AssistantWording.Describe(plan), plan, Totals: rows));
-        }
-
-        // A filtered selection: its line count from the list, its cost from the monthly roll-up (the KPI rules, the list's filters).
+        // The KPI roll-up with the grid's filters: the KPI rules (discontinued and funds-transferable lines excluded).
         var query = ListQuery(plan.Filter, 1);
-        var count = await PfaApi.List(orgCode, query, user, services.Access, ct);
-        if (count.Result is not Ok<PfaListResponse> page) return Passed(count.Result, "plan.filter");
-        var lines = page.Value!.Total ?? 0;
-        var committedMonths = await KpiApi.Monthly(orgCode, false, query, user, services.Access, ct);
-        if (committedMonths.Result is not Ok<MonthlyCostResponse> cm) return Passed(committedMonths.Result, "plan.filter");
-        var draftMonths = await KpiApi.Monthly(orgCode, true, query, user, services.Access, ct);
-        if (draftMonths.Result is not Ok<MonthlyCostResponse> dm) return Passed(draftMonths.Result, "plan.filter");
-        var row = new AssistantTotalRow("Matching lines", Sum(lines, cm.Value!.Months).Masked(money), Sum(lines, dm.Value!.Months).Masked(money));
-        return TypedResults.Ok(new AssistantAnswer("totals", AssistantWording.Describe(plan), plan, Totals: [row], TotalIsEstimate: page.Value.TotalIsEstimate));
+        var committed = await KpiApi.Get(orgCode, false, plan.GroupBy, query, user, services.Access, services.Cache, ct);
+        if (committed.Result is not Ok<KpiResponse> c) return Passed(committed.Result);
+        var drafts = await KpiApi.Get(orgCode, true, plan.GroupBy, query, user, services.Access, services.Cache, ct);
+        if (drafts.Result is not Ok<KpiResponse> d) return Passed(drafts.Result);
+        var filtered = plan.Filter is { } f && f != new AssistantFilter();
+        var rows = plan.GroupBy is null
+            ? [new AssistantTotalRow(filtered ? "Matching lines" : "All lines", c.Value!.Total, d.Value!.Total)]
+            : (c.Value!.Groups ?? []).Select(g => g.Group).Union((d.Value!.Groups ?? []).Select(g => g.Group)).Order(StringComparer.Ordinal)
+                .Select(g => new AssistantTotalRow(g, Figures(c.Value.Groups, g), Figures(d.Value.Groups, g))).ToList();
+        return TypedResults.Ok(new AssistantAnswer("totals", AssistantWording.Describe(plan), plan, Totals: rows));
     }
 
     private static async Task<Results<Ok<AssistantAnswer>, ValidationProblem, ProblemHttpResult>> EditAsync(
@@ -168,18 +153,8 @@ public static class AssistantApi
         f?.Category, f?.Class, f?.Source, f?.Dor, f?.AreaSilo, f?.Status, f?.ForecastStartFrom, f?.ForecastStartTo, f?.ForecastEndFrom,
         f?.ForecastEndTo, null, null, f?.Search, f?.ChangedOnly, null, null, limit, null);
 
-    private static Task<Results<Ok<KpiResponse>, ValidationProblem, ProblemHttpResult>> KpisAsync(
-        this AssistantServices services, string orgCode, bool drafts, string? groupBy, ClaimsPrincipal user, CancellationToken ct) =>
-        KpiApi.Get(orgCode, drafts, groupBy, user, services.Access, services.Cache, ct);
-
     private static KpiFigures Figures(IReadOnlyList<KpiGroupDto>? groups, string group) =>
         groups?.FirstOrDefault(g => g.Group == group)?.Total ?? new KpiFigures(0, 0, 0, 0, 0, null);
-
-    private static KpiFigures Sum(long lines, IReadOnlyList<MonthCost> months)
-    {
-        decimal plan = months.Sum(m => m.Plan), forecast = months.Sum(m => m.Forecast), actual = months.Sum(m => m.Actual);
-        return new KpiFigures(lines, plan, forecast, actual, forecast - plan, plan == 0 ? null : Math.Round((forecast - plan) / plan * 100, 2));
-    }
 
     /// <summary>A refusal of the model's plan by our rules: 422 naming where in the plan (the model erred, not the user).</summary>
     private static ProblemHttpResult Unusable(string path, string message) =>
@@ -198,9 +173,11 @@ public static class AssistantApi
             Detail = "The language model's answer is not a query this organization's data can answer; nothing was run. Try rephrasing.",
         });
 
-    private static Results<Ok<AssistantAnswer>, ValidationProblem, ProblemHttpResult> Passed(IResult result, string prefix) => result switch
+    /// <summary>A handler's refusal: its 400s name query parameters, which are the plan's filter (or group).</summary>
+    private static Results<Ok<AssistantAnswer>, ValidationProblem, ProblemHttpResult> Passed(IResult result) => result switch
     {
-        ValidationProblem invalid => Unusable(prefix, invalid),
+        ValidationProblem invalid => Unusable(invalid.ProblemDetails.Errors.ToDictionary(
+            e => e.Key == "groupBy" ? "plan.groupBy" : $"plan.filter.{e.Key}", e => e.Value)),
         ProblemHttpResult refused => refused,
         _ => throw new InvalidOperationException("Unexpected result."),
     };

@@ -18,7 +18,7 @@ public static class AssistantPrompt
         kind:
         - "lines": the user wants to see lines. Put the conditions in "filter".
         - "totals": the user asks for amounts or counts (plan, forecast, actual cost; what drafts added). Optional
-          "groupBy": category, class, source, dor or areaSilo (grouping works on all lines, without a filter).
+          "groupBy": category, class, source, dor or areaSilo; "filter" narrows the lines counted.
         - "bulkEdit": the user asks to change lines. "filter" selects them, "edit" says how. It is only a proposal:
           the user confirms it before anything is saved.
         - "unsupported": anything else. Never explain, never add other properties.

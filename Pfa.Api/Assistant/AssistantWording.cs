@@ -16,7 +16,7 @@ public static class AssistantWording
         return plan.Kind switch
         {
             "lines" => Capitalise(lines),
-            "totals" when plan.GroupBy is { } g => $"Plan, forecast and actual cost of all lines by {Label(g)}, committed and with your drafts",
+            "totals" when plan.GroupBy is { } g => $"Plan, forecast and actual cost of {lines} by {Label(g)}, committed and with your drafts",
             "totals" => $"Plan, forecast and actual cost of {lines}, committed and with your drafts",
             "bulkEdit" => $"{Edit(plan.Edit!)} on {lines} (a proposal: nothing is saved until you confirm)",
             _ => "Not a question the assistant can answer",

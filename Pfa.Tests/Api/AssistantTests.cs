@@ -163,6 +163,19 @@ public sealed class AssistantTests(AssistantFixture fixture) : IClassFixture<Ass
     }
 
     [Fact]
+    public async Task Totals_of_a_filtered_selection_are_grouped_over_its_lines_only()
+    {
+        var answer = await (await AskAsync(_editor, "how many lines per category in area B?",
+            """{"kind":"totals","filter":{"areaSilo":["B"]},"groupBy":"category"}""")).JsonAsync();
+
+        var lines = answer["totals"]!.AsArray().ToDictionary(r => r!["group"]!.GetValue<string>(), r => r!["committed"]!["lines"]!.GetValue<long>());
+        Assert.Equal(2, lines["14500"]); // C1, C2: not C3 (area A), not the other organization's Z1
+        Assert.Equal(1, lines["02036"]);
+        Assert.Equal("Plan, forecast and actual cost of lines where Area / silo is B by Category, committed and with your drafts",
+            answer["interpretation"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task A_proposed_edit_saves_nothing_until_the_user_posts_it_and_then_only_in_their_organization()
     {
         var before = await DraftsAsync();
