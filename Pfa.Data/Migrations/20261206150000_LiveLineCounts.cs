@@ -28,6 +28,8 @@ namespace Pfa.Data.Migrations
                     INSERT INTO pfa_line_counts AS c (organization_id, live_lines)
                     SELECT organization_id, count(*) FROM new_rows WHERE deleted_in_pems_at IS NULL AND new_line_owner IS NULL GROUP BY 1
                     ON CONFLICT (organization_id) DO UPDATE SET live_lines = c.live_lines + EXCLUDED.live_lines;
+                  ELSIF TG_OP = 'TRUNCATE' THEN
+                    DELETE FROM pfa_line_counts;
                   ELSIF TG_OP = 'DELETE' THEN
                     UPDATE pfa_line_counts c SET live_lines = c.live_lines - o.n
                     FROM (SELECT organization_id, count(*) AS n FROM old_rows WHERE deleted_in_pems_at IS NULL AND new_line_owner IS NULL GROUP BY 1) o
@@ -50,6 +52,8 @@ namespace Pfa.Data.Migrations
                   REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION pfa_count_live_lines();
                 CREATE TRIGGER pfa_mirror_count_delete AFTER DELETE ON pfa_mirror
                   REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION pfa_count_live_lines();
+                CREATE TRIGGER pfa_mirror_count_truncate AFTER TRUNCATE ON pfa_mirror
+                  FOR EACH STATEMENT EXECUTE FUNCTION pfa_count_live_lines();
 
                 -- Counted under the triggers' lock on the table, so no write slips between the count and the triggers.
                 LOCK TABLE pfa_mirror IN SHARE MODE;
@@ -66,6 +70,7 @@ namespace Pfa.Data.Migrations
                 DROP TRIGGER IF EXISTS pfa_mirror_count_insert ON pfa_mirror;
                 DROP TRIGGER IF EXISTS pfa_mirror_count_update ON pfa_mirror;
                 DROP TRIGGER IF EXISTS pfa_mirror_count_delete ON pfa_mirror;
+                DROP TRIGGER IF EXISTS pfa_mirror_count_truncate ON pfa_mirror;
                 DROP FUNCTION IF EXISTS pfa_count_live_lines();
                 DROP TABLE IF EXISTS pfa_line_counts;
                 """);
