@@ -1,14 +1,9 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Logging;
 using Npgsql;
-using Pfa.Api;
 using Pfa.Data;
 using Pfa.Data.Queries;
 using Aspire.Hosting;
@@ -20,8 +15,9 @@ using Pfa.ServiceDefaults;
 namespace Pfa.Benchmarks;
 
 /// <summary>
-/// One benchmark run: PostgreSQL and Redis from the AppHost model, the data set by binary COPY, the API on Kestrel over
-/// loopback HTTP, then every workload with warm-up and percentiles. Never asserts timings; errors are counted.
+/// One benchmark run: PostgreSQL and Redis from the AppHost model, the data set by binary COPY, the built API as its own
+/// process over loopback HTTP, then every workload with warm-up, percentiles and CPU time per request of the API process and
+/// of PostgreSQL. Never asserts timings; errors are counted.
 /// </summary>
 public static class BenchmarkHarness
 {
@@ -52,23 +48,19 @@ public static class BenchmarkHarness
         var pg = (await infra.GetConnectionStringAsync(PfaResources.Database, ct))!;
         var redis = (await infra.GetConnectionStringAsync(PfaResources.Redis, ct))!;
 
-        log("Starting the API on Kestrel (it migrates the schema at start)…");
-        await using var api = new WebApplicationFactory<ApiMarker>().WithWebHostBuilder(b =>
-        {
-            b.UseEnvironment("Development");
-            b.UseSetting($"ConnectionStrings:{PfaResources.Database}", pg);
-            b.UseSetting($"ConnectionStrings:{PfaResources.Redis}", redis);
-            b.UseSetting("RateLimit:PermitsPerMinute", "10000000");
-            b.UseSetting("Jwt:Key", Convert.ToHexString(RandomNumberGenerator.GetBytes(32)));
-            // Request logging would measure the console, not the API.
-            b.ConfigureLogging(l => l.ClearProviders());
-        });
-        api.UseKestrel(0);
-        api.StartServer();
+        log("Starting the API as its own process (Production; it migrates the schema at start)…");
+        await using var api = await ApiProcess.StartAsync(pg, redis, ct);
 
         await using var db = NpgsqlDataSource.Create(pg);
         string pgVersion;
-        await using (var v = db.CreateCommand("SHOW server_version")) pgVersion = (string)(await v.ExecuteScalarAsync(ct))!;
+        int backend;
+        await using (var v = db.CreateCommand("SELECT current_setting('server_version'), pg_backend_pid()"))
+        await using (var r = await v.ExecuteReaderAsync(ct))
+        {
+            await r.ReadAsync(ct);
+            (pgVersion, backend) = (r.GetString(0), r.GetInt32(1));
+        }
+        var cpu = new CpuMeter(api.Pid, CpuMeter.ParentOf(backend));
 
         log($"Loading {options.MirrorRecords:N0} mirror records and {options.OpenDeltas:N0} deltas with binary COPY…");
         var data = new DataSet(options);
@@ -81,9 +73,10 @@ public static class BenchmarkHarness
             Preset = options.Preset, StartedAt = started, Machine = MachineInfo.Describe(pgVersion),
             DataSet = new DataSetInfo(options.MirrorRecords, options.Organizations, options.Users, options.OpenDeltas, load.Elapsed.TotalSeconds),
         };
-        var run = new Run(options, api, db, data, report, log, ct);
+        var run = new Run(options, api, cpu, db, data, report, log, ct);
         if (options.Only is null)
         {
+            await run.WarmUpAsync();
             await run.StorageAsync();
             await run.ListPagesAsync();
             await run.KpisAsync();
@@ -94,8 +87,8 @@ public static class BenchmarkHarness
         }
         if (options.Only is null or "sync") await run.SyncAsync();
         if (options.Only is null or "backup") await new BackupWorkloads(pg, dataDirectory, report, log, ct).RunAsync();
-        report.Metrics.Add(new Metric("peak memory of the benchmark process (API in-process + harness)", "MiB",
-            Value: Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024), Note: "peak working set; the API is hosted in this process"));
+        report.Metrics.Add(new Metric("peak memory of the API process", "MiB", Value: api.PeakResidentBytes() / (1024.0 * 1024),
+            Note: $"peak resident set (VmHWM); the benchmark process (load generator, sync workloads, simulator): {Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024):F0} MiB"));
         return report;
     }
 
@@ -135,7 +128,7 @@ public static class BenchmarkHarness
         }
     }
 
-    private sealed class Run(BenchmarkOptions options, WebApplicationFactory<ApiMarker> api, NpgsqlDataSource db, DataSet data,
+    private sealed class Run(BenchmarkOptions options, ApiProcess api, CpuMeter cpu, NpgsqlDataSource db, DataSet data,
         BenchmarkReport report, Action<string> log, CancellationToken ct)
     {
         private BenchOrg Org => data.Organizations[0];
@@ -159,30 +152,62 @@ public static class BenchmarkHarness
             return JsonNode.Parse(body)!.AsObject();
         }
 
-        /// <summary>Warm-up, then <paramref name="n"/> timed calls of <paramref name="body"/>; <paramref name="prepare"/> runs untimed before each.</summary>
+        /// <summary>
+        /// Warm-up, then <paramref name="n"/> timed calls of <paramref name="body"/>; <paramref name="prepare"/> runs untimed before each.
+        /// CPU time of the API and PostgreSQL is read around each timed call only (outside the stopwatch), so preparation does not count.
+        /// </summary>
         private async Task<Metric> Time(string name, int n, Func<int, Task> body, Func<int, Task>? prepare = null, int? warmup = null, string? note = null)
         {
             var samples = new List<double>(n);
             var errors = 0;
+            var used = new CpuSample();
             var total = (warmup ?? options.Warmup) + n;
             for (var i = 0; i < total; i++)
             {
                 try
                 {
                     if (prepare is not null) await prepare(i);
+                    var measured = i >= total - n;
+                    var before = measured ? cpu.Read() : default;
                     var t = Stopwatch.GetTimestamp();
                     await body(i);
-                    if (i >= total - n) samples.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+                    var ms = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+                    if (!measured) continue;
+                    samples.Add(ms);
+                    used += cpu.Read() - before;
                 }
                 catch (Exception e) when (e is HttpRequestException or NpgsqlException or InvalidOperationException)
                 {
                     if (errors++ == 0) log($"  {name}: {e.Message}");
                 }
             }
-            var metric = Metric.Latency(name, samples, errors, note);
+            var metric = Metric.Latency(name, samples, errors, note).WithCpu(used);
             report.Metrics.Add(metric);
-            log($"  {name}: p50 {metric.P50:F2} / p95 {metric.P95:F2} / p99 {metric.P99:F2} ms, errors {errors}");
+            log($"  {name}: p50 {metric.P50:F2} / p95 {metric.P95:F2} / p99 {metric.P99:F2} ms, CPU/request API {metric.ApiCpuMs:F2} PostgreSQL {metric.PostgresCpuMs:F2} ms, errors {errors}");
             return metric;
+        }
+
+        /// <summary>
+        /// The API process starts cold: tiered JIT compiles and recompiles its hot paths over the first few hundred requests, on
+        /// background threads whose CPU would land in whichever workload runs first. The mix, untimed, gets that out of the way.
+        /// </summary>
+        public async Task WarmUpAsync()
+        {
+            var http = await LoginAsync(Caller);
+            var own = data.DeltaLines(Caller.Index).Select(DataSet.PfaId).ToArray();
+            for (var i = 0; i < options.Warmup * 20; i++)
+                await MixAsync(http, Org.Code, own, new Random(i));
+            await Task.Delay(TimeSpan.FromSeconds(1), ct); // tier-1 recompilation runs after a short delay
+        }
+
+        /// <summary>One request of the concurrency mix: 45% first page, 20% overlay filter, 15% KPI with drafts, 20% draft save.</summary>
+        private async Task MixAsync(HttpClient http, string orgCode, string[] ownLines, Random random)
+        {
+            var dice = random.NextDouble();
+            if (dice < 0.45) await Ok(await http.GetAsync($"/api/orgs/{orgCode}/pfa?limit=100", ct));
+            else if (dice < 0.65) await Ok(await http.GetAsync($"/api/orgs/{orgCode}/pfa?limit=100&category={OverlayCategory}", ct));
+            else if (dice < 0.80) await Ok(await http.GetAsync($"/api/orgs/{orgCode}/kpis?includeDrafts=true", ct));
+            else await SaveOneAsync(http, orgCode, ownLines[random.Next(ownLines.Length)]);
         }
 
         public async Task StorageAsync()
@@ -327,6 +352,7 @@ public static class BenchmarkHarness
 
             var latencies = new List<double>[clients.Count];
             var errors = new int[clients.Count];
+            var before = cpu.Read();
             var deadline = Stopwatch.StartNew();
             await Task.WhenAll(clients.Select((c, v) => Task.Run(async () =>
             {
@@ -335,14 +361,10 @@ public static class BenchmarkHarness
                 var own = data.DeltaLines(c.User.Index).Select(DataSet.PfaId).ToArray();
                 while (deadline.Elapsed < options.ConcurrencyDuration)
                 {
-                    var dice = random.NextDouble();
                     var t = Stopwatch.GetTimestamp();
                     try
                     {
-                        if (dice < 0.45) await Ok(await c.Http.GetAsync($"/api/orgs/{c.Org.Code}/pfa?limit=100", ct));
-                        else if (dice < 0.65) await Ok(await c.Http.GetAsync($"/api/orgs/{c.Org.Code}/pfa?limit=100&category={OverlayCategory}", ct));
-                        else if (dice < 0.80) await Ok(await c.Http.GetAsync($"/api/orgs/{c.Org.Code}/kpis?includeDrafts=true", ct));
-                        else await SaveOneAsync(c.Http, c.Org.Code, own[random.Next(own.Length)]);
+                        await MixAsync(c.Http, c.Org.Code, own, random);
                         mine.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
                         if (think > TimeSpan.Zero) await Task.Delay(think / 2 + TimeSpan.FromMilliseconds(random.Next((int)think.TotalMilliseconds)), ct);
                     }
@@ -353,13 +375,14 @@ public static class BenchmarkHarness
                 }
             }, ct)));
             var seconds = deadline.Elapsed.TotalSeconds;
+            var used = cpu.Read() - before;
             var all = latencies.SelectMany(l => l).ToList();
             var label = think > TimeSpan.Zero ? $"{think.TotalSeconds:0.#} s think time" : "no think time";
             var metric = Metric.Latency($"{clients.Count} concurrent users, {label}", all, errors.Sum(),
-                $"{seconds:F0} s; 45% list, 20% overlay filter, 15% KPI, 20% draft save");
+                $"{seconds:F0} s; 45% list, 20% overlay filter, 15% KPI, 20% draft save").WithCpu(used);
             report.Metrics.Add(metric);
             report.Metrics.Add(new Metric($"{clients.Count} concurrent users, {label}: throughput", "req/s", Value: all.Count / seconds));
-            log($"  concurrency: {all.Count / seconds:F0} req/s, p95 {metric.P95:F1} ms, errors {metric.Errors}");
+            log($"  concurrency: {all.Count / seconds:F0} req/s, p95 {metric.P95:F1} ms, CPU/request API {metric.ApiCpuMs:F2} PostgreSQL {metric.PostgresCpuMs:F2} ms, errors {metric.Errors}");
         }
 
         public Task SyncAsync() => new SyncWorkloads(options, db, report, log, ct).RunAsync();

@@ -39,13 +39,21 @@ public sealed record BenchmarkOptions
         "smoke" => new() { Preset = name, MirrorRecords = 5_000, Organizations = 2, Users = 10, OpenDeltas = 200,
             Warmup = 1, ReadIterations = 3, WriteIterations = 3, BulkIterations = 2, ConcurrentUsers = 4, ConcurrencyDuration = TimeSpan.FromSeconds(2),
             SyncLines = 500, ThinkTime = TimeSpan.FromMilliseconds(100) },
-        _ => throw new ArgumentException($"Unknown preset '{name}': full, quick or smoke."),
+        _ => throw new ArgumentException($"Unknown preset '{name}': full, quick, smoke, or scale (quick then full)."),
     };
 
-    public static BenchmarkOptions Parse(string[] args)
+    /// <summary>The runs a command line asks for: one preset, or for <c>--preset scale</c> quick then full (growth with org size).</summary>
+    public static IReadOnlyList<BenchmarkOptions> ParseRuns(string[] args)
+    {
+        var preset = args.SkipWhile(a => a != "--preset").Skip(1).FirstOrDefault() ?? "quick";
+        string[] presets = preset == "scale" ? ["quick", "full"] : [preset];
+        return presets.Select(p => Parse(args, p)).ToList();
+    }
+
+    public static BenchmarkOptions Parse(string[] args, string? preset = null)
     {
         string? Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
-        var options = ForPreset(Arg("--preset") ?? "quick");
+        var options = ForPreset(preset ?? Arg("--preset") ?? "quick");
         if (Arg("--users") is { } users) options = options with { ConcurrentUsers = int.Parse(users) };
         if (Arg("--seconds") is { } seconds) options = options with { ConcurrencyDuration = TimeSpan.FromSeconds(int.Parse(seconds)) };
         if (Arg("--think-ms") is { } think) options = options with { ThinkTime = TimeSpan.FromMilliseconds(int.Parse(think)) };

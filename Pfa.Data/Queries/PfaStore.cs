@@ -76,17 +76,18 @@ public static class PfaStore
         }
         var next = hasMore ? Cursor.Encode(new Cursor(lastSort!, rows[^1].PfaId, Cursor.OrderOf(sort, descending))) : null;
         if (!first) return new ListPage(rows, next, null, false);
-        if (count <= ExactCountUpTo) return new ListPage(rows, next, count, false);
+        if (count <= ExactCountUpTo || countFrom is null) return new ListPage(rows, next, count, false);
         return new ListPage(rows, next, Math.Max(ExactCountUpTo + 1, await EstimateAsync(s, countFrom, cmd, ct)), true);
     }
 
     /// <summary>
     /// The list page as <see cref="ListAsync"/> runs it (public so the benchmark's raw-SQL floor runs the very same SQL). Columns:
     /// id, pfa_id, mirror_version, merged data, state, changes, sort value as text, and with <paramref name="withTotal"/> the
-    /// capped count of all matching lines (computed once per query, an InitPlan). <paramref name="countFrom"/> is the count's FROM … WHERE.
+    /// capped count of all matching lines (computed once per query, an InitPlan). <paramref name="countFrom"/> is the count's FROM … WHERE,
+    /// null when the total is exact at any size (no filter: the organization's line counter).
     /// </summary>
     public static NpgsqlCommand ListCommand(TenantSession s, PfaFilter filter, string sort, bool descending, int limit, string? cursor, bool withTotal,
-        out string countFrom)
+        out string? countFrom)
     {
         var field = MergedFields.Get(sort);
         var byPfaId = field.Name == "pfaId";
@@ -98,6 +99,7 @@ public static class PfaStore
         var where = new StringBuilder($"FROM pfa_mirror m {MergedFields.DeltaJoin} WHERE {Live}");
         var with = "";
         var counted = "";
+        string? total = null;
         if (filter.NeedsDelta)
         {
             // Computed once (MATERIALIZED) for the page and its total alike.
@@ -112,8 +114,17 @@ public static class PfaStore
             // Filters on PEMS-only fields cannot be changed by a delta, so the count needs no per-row delta probe.
             var plain = new StringBuilder($"WHERE {Live}");
             filter.AppendWhere(plain, cmd);
-            where.Append(plain.ToString()[$"WHERE {Live}".Length..]);
+            var clauses = plain.ToString()[$"WHERE {Live}".Length..];
+            where.Append(clauses);
             countFrom = counted = $"FROM pfa_mirror m {plain}";
+            if (clauses.Length == 0)
+            {
+                // Every live line: the organization's counter (kept by triggers, exact in this snapshot) plus the caller's own
+                // new lines, instead of counting the whole organization on each first page.
+                total = $"(coalesce((SELECT c.live_lines FROM pfa_line_counts c WHERE c.organization_id = @org), 0) + " +
+                        $"(SELECT count(*) FROM pfa_mirror m WHERE {Live} AND m.new_line_owner = @user))";
+                countFrom = null;
+            }
         }
 
         // The total only on the first page (cursor pages keep it), computed once in the same round trip (an InitPlan), capped.
@@ -123,7 +134,7 @@ public static class PfaStore
             throw new FormatException("The cursor was made for another sort or direction; start again without it.");
         if (paged && (after.PfaId.Contains('\0') || (!byPfaId && !field.AcceptsSortText(after.Value))))
             throw new FormatException("The cursor is not valid.");
-        var total = withTotal ? $"(SELECT count(*) FROM (SELECT 1 {counted} LIMIT {ExactCountUpTo + 1}) t)" : "NULL::bigint";
+        total = !withTotal ? "NULL::bigint" : total ?? $"(SELECT count(*) FROM (SELECT 1 {counted} LIMIT {ExactCountUpTo + 1}) t)";
         var page = new StringBuilder($"{with}SELECT m.id, m.pfa_id, m.mirror_version, m.data || coalesce(d.changes, '{{}}'::jsonb), {StateExpr}, d.changes, {(byPfaId ? "m.pfa_id" : field.SortKey)}::text, {total}, d.base_values ");
         page.Append(where);
         if (paged)

@@ -199,6 +199,55 @@ public sealed class MergeApiTests(InfrastructureFixture infra) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_total_of_all_lines_stays_exact_through_sync_writes_tombstones_deletes_and_new_lines()
+    {
+        // An organization of its own: the unfiltered total comes from a counter the mirror's triggers keep, so every way a
+        // line appears or goes is checked against what the list really holds.
+        var org = ApiHost.Unique("T");
+        var orgId = await _host.CreateOrgAsync(org);
+        var (ed, other) = (ApiHost.Unique("ed").ToLowerInvariant(), ApiHost.Unique("ot").ToLowerInvariant());
+        await _host.CreateUserAsync(ed, (orgId, "Editor"));
+        await _host.CreateUserAsync(other, (orgId, "Editor"));
+        var (e, o) = (await _host.LoginAsync(ed), await _host.LoginAsync(other));
+        async Task Expect(HttpClient c, int lines)
+        {
+            var page = await (await c.GetAsync($"/api/orgs/{org}/pfa?limit=1000", Http.Ct)).JsonAsync();
+            Assert.Equal(lines, page["items"]!.AsArray().Count);
+            Assert.Equal(lines, page["total"]!.GetValue<long>());
+            Assert.False(page["totalIsEstimate"]!.GetValue<bool>());
+        }
+        async Task Sql(string sql)
+        {
+            await using var cmd = _host.Db.CreateCommand(sql);
+            cmd.Parameters.AddWithValue(orgId);
+            await cmd.ExecuteNonQueryAsync(Http.Ct);
+        }
+
+        await Expect(e, 0);
+        await _host.UpsertMirrorAsync(orgId, Lines.Rental("7001"), Lines.Rental("7002"), Lines.Rental("7003"));
+        await Expect(e, 3);
+        await _host.UpsertMirrorAsync(orgId, Lines.Rental("7001", rate: 1000m), Lines.Rental("7004")); // one update, one insert
+        await Expect(e, 4);
+        await Sql("UPDATE pfa_mirror SET deleted_in_pems_at = now() WHERE organization_id = $1 AND pfa_id IN ('7002', '7003')");
+        await Expect(e, 2);
+        await Sql("UPDATE pfa_mirror SET deleted_in_pems_at = NULL WHERE organization_id = $1 AND pfa_id = '7003'");
+        await Expect(e, 3);
+        await Sql("DELETE FROM pfa_mirror WHERE organization_id = $1 AND pfa_id = '7004'");
+        await Expect(e, 2);
+
+        // New lines count for their author only, and leave with the author's discard.
+        await (await e.PostAsJsonAsync($"/api/orgs/{org}/pfa/new", new
+        {
+            count = 2, description = "Crane 50t", category = "02036", @class = "02", source = "Rental", dor = "PROJECT", areaSilo = "SILO-N",
+            forecastStart = "2025-01-01", forecastEnd = "2025-01-31", monthlyRate = 3044m,
+        }, Http.Ct)).JsonAsync();
+        await Expect(e, 4);
+        await Expect(o, 2);
+        await (await e.PostAsJsonAsync($"/api/orgs/{org}/drafts/discard", new { all = true }, Http.Ct)).JsonAsync();
+        await Expect(e, 2);
+    }
+
+    [Fact]
     public async Task Timeline_with_drafts_follows_the_merged_lines_also_when_a_draft_moves_the_extreme_line()
     {
         var code = ApiHost.Unique("T");
