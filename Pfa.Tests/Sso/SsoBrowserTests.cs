@@ -60,7 +60,7 @@ public sealed class SsoBrowserTests(SsoStackFixture stack)
             await page.Locator("#idp-submit").ClickAsync();
 
             await Assertions.Expect(page).ToHaveURLAsync(new Regex("^" + Regex.Escape(stack.Web.ToString().TrimEnd('/')) + "/?$"), new() { Timeout = 30_000 });
-            await Assertions.Expect(page.GetByTestId("kpi-board")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+            await Assertions.Expect(page.GetByTestId("pfa-grid")).ToBeVisibleAsync(new() { Timeout = 30_000 });
             await Assertions.Expect(page.GetByTestId("pfa-grid").Locator("tbody tr.mud-table-row").First).ToContainTextAsync(org, new() { Timeout = 60_000 });
             await Assertions.Expect(page.GetByTestId("role-chip")).ToHaveTextAsync("PortfolioManager");
             await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserJourneyTests.Shots, "sso-plan.png") });
@@ -85,7 +85,7 @@ public sealed class SsoBrowserTests(SsoStackFixture stack)
             await page.Locator("#username").FillAsync("admin");
             await page.Locator("#password").FillAsync(SsoStackFixture.DemoPassword);
             await page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
-            await Assertions.Expect(page.GetByTestId("kpi-board")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+            await Assertions.Expect(page.GetByTestId("pfa-grid")).ToBeVisibleAsync(new() { Timeout = 30_000 });
 
             await page.GetByTestId("nav-admin-orgs").ClickAsync();
             var table = page.GetByTestId("org-table");

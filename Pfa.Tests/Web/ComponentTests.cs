@@ -157,7 +157,8 @@ public sealed class ComponentTests : BunitContext
         cut.WaitForAssertion(() => Assert.Equal(new DeckCommand(BulkOps.ShiftForecast, Days: 21), asked.Last()));
         var before = asked.Count;
         cut.Find("input[data-testid=deck-days]").Change("0");
-        Assert.Contains("non-zero number of days", cut.Find("[data-testid=deck-impact]").TextContent);
+        // The numeric field hands its value over asynchronously: wait for the render, not for a preview.
+        cut.WaitForAssertion(() => Assert.Contains("non-zero number of days", cut.Find("[data-testid=deck-impact]").TextContent));
         Assert.True(cut.Find("button[data-testid=deck-apply]").HasAttribute("disabled"));
         Assert.Equal(before, asked.Count);
 
