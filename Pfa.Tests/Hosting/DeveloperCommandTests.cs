@@ -109,15 +109,7 @@ public sealed class DeveloperCommandTests(StackFixture stack)
         return connection;
     }
 
-    private async Task<HttpClient> SignInAsync(string user)
-    {
-        var http = stack.App.CreateHttpClient(PfaResources.Api);
-        var response = await http.PostAsJsonAsync("/api/auth/login", new { username = user, password = DemoPassword }, Ct);
-        Assert.True(response.IsSuccessStatusCode, $"{user} signs in: {(int)response.StatusCode}");
-        var token = (await response.Content.ReadFromJsonAsync<JsonObject>(Ct))!["accessToken"]!.GetValue<string>();
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return http;
-    }
+    private Task<HttpClient> SignInAsync(string user) => stack.App.SignedInApiAsync(user, DemoPassword, Ct);
 
     private async Task<ResourceCommandSnapshot> WaitForCommandStateAsync(string resource, string name, ResourceCommandState state)
     {

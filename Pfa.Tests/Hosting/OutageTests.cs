@@ -183,15 +183,7 @@ public sealed class OutageTests(OutageTests.Stack stack) : IClassFixture<OutageT
             e => e.Snapshot.HealthStatus is not Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, timeout.Token);
     }
 
-    private async Task<HttpClient> SignInAsync(string user)
-    {
-        var http = stack.App.CreateHttpClient(PfaResources.Api);
-        var response = await http.PostAsJsonAsync("/api/auth/login", new { username = user, password = DemoPassword }, Ct);
-        Assert.True(response.IsSuccessStatusCode, $"{user} signs in: {(int)response.StatusCode}");
-        var token = (await response.Content.ReadFromJsonAsync<JsonObject>(Ct))!["accessToken"]!.GetValue<string>();
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return http;
-    }
+    private Task<HttpClient> SignInAsync(string user) => stack.App.SignedInApiAsync(user, DemoPassword, Ct);
 
     /// <summary>A small stack of its own (stores, PEMS simulator, worker, API): the tests stop its servers.</summary>
     public sealed class Stack : IAsyncLifetime
