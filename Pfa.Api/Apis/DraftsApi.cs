@@ -27,8 +27,9 @@ public sealed record BulkResponse(int Matched, int Changed, int Removed, int Ski
 /// forecast cost of the eligible lines (KPI rules, with my drafts) now and after.
 /// </summary>
 /// <summary>Forecast cost figures are null for a caller without ViewFinancials.</summary>
+/// <summary><see cref="SkippedLines"/>: the first skipped lines (by PFA id) with the rule that skipped each.</summary>
 public sealed record BulkPreviewResponse(int Matched, int Eligible, int Changing, int Skipped, decimal? ForecastBefore, decimal? ForecastAfter, decimal? ForecastImpact,
-    IReadOnlyDictionary<string, int>? SkippedReasons = null);
+    IReadOnlyDictionary<string, int>? SkippedReasons = null, IReadOnlyList<SkippedLine>? SkippedLines = null);
 
 public sealed record DiscardRequest(bool All, string[]? PfaIds, string? SessionId);
 public sealed record DiscardResponse(int Discarded);
@@ -114,7 +115,8 @@ public static class DraftsApi
         var p = await BulkOps.PreviewAsync(session, Selection(request), op, ct);
         var money = ctx.CanViewFinancials;
         return TypedResults.Ok(new BulkPreviewResponse(p.Matched, p.Eligible, p.Changing, p.Skipped,
-            FinancialMask.Amount(p.ForecastBefore, money), FinancialMask.Amount(p.ForecastAfter, money), FinancialMask.Amount(p.ForecastImpact, money), p.SkippedReasons));
+            FinancialMask.Amount(p.ForecastBefore, money), FinancialMask.Amount(p.ForecastAfter, money), FinancialMask.Amount(p.ForecastImpact, money), p.SkippedReasons,
+            p.SkippedLines));
     }
 
     /// <summary>The request's operation, validated field by field (apply and preview accept exactly the same requests).</summary>

@@ -27,7 +27,11 @@ public sealed record BulkResult(int Matched, int Eligible, int Saved, int Remove
 }
 
 /// <summary>What a bulk edit would do, before it is applied: lines and the forecast cost (KPI rules, with my drafts) of the eligible lines.</summary>
-public sealed record BulkPreview(int Matched, int Eligible, int Changing, decimal ForecastBefore, decimal ForecastAfter, int OutOfDateRange = 0)
+/// <summary>A line a bulk edit would skip, and why: <see cref="BulkOps.ReasonOutOfDateRange"/> or the operation's rule.</summary>
+public sealed record SkippedLine(string PfaId, string Reason);
+
+public sealed record BulkPreview(int Matched, int Eligible, int Changing, decimal ForecastBefore, decimal ForecastAfter, int OutOfDateRange = 0,
+    IReadOnlyList<SkippedLine>? SkippedLines = null)
 {
     public int Skipped => Matched - Eligible;
     public IReadOnlyDictionary<string, int> SkippedReasons => BulkOps.Reasons(Skipped, OutOfDateRange);
@@ -53,6 +57,20 @@ public static class BulkOps
         if (skipped - outOfDateRange > 0) reasons[ReasonNotEligible] = skipped - outOfDateRange;
         return reasons;
     }
+
+    /// <summary>How many skipped lines a preview names (the count covers them all).</summary>
+    public const int SkippedLinesShown = 10;
+
+    /// <summary>The rule that makes a line ineligible for <paramref name="kind"/>, in words (what the preview says of a skipped line).</summary>
+    public static string Rule(BulkKind kind) => kind switch
+    {
+        BulkKind.ShiftForecast => "actualized, or without forecast dates",
+        BulkKind.SetDuration => "actualized, or without a forecast start",
+        BulkKind.SetForecastDates => "actualized (only the end may move, not before the actual start), or the start would pass the end",
+        BulkKind.SetSource => "actualized",
+        BulkKind.ResetToPlan => "actualized, or without plan dates",
+        _ => "not eligible",
+    };
 
     // Dates a single edit accepts (FieldRules.MinDate..MaxDate): PostgreSQL would store year 10000 or wrap into BC years.
     private static string InDateRange(string date) => $"({date})::date BETWEEN DATE '0001-01-01' AND DATE '9999-12-31'";
@@ -188,10 +206,18 @@ public static class BulkOps
             {SelectionCtes(op, where, forUpdate: false)}
             SELECT (SELECT count(*) FROM selected)::int, (SELECT count(*) FROM proposed)::int,
                    (SELECT count(*) FROM proposed WHERE changes IS DISTINCT FROM old_changes)::int,
-                   {Forecast("old_changes")}, {Forecast("changes")}, (SELECT count(*) FROM selected WHERE out_of_range)::int
+                   {Forecast("old_changes")}, {Forecast("changes")}, (SELECT count(*) FROM selected WHERE out_of_range)::int,
+                   (SELECT array_agg(x.pfa_id || ' ' || x.out_of_range ORDER BY x.pfa_id)
+                    FROM (SELECT s.data->>'pfaId' AS pfa_id, s.out_of_range FROM selected s WHERE NOT s.eligible
+                          ORDER BY s.data->>'pfaId' LIMIT {SkippedLinesShown}) x)
             """);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         await r.ReadAsync(ct);
-        return new BulkPreview(r.GetInt32(0), r.GetInt32(1), r.GetInt32(2), r.GetDecimal(3), r.GetDecimal(4), r.GetInt32(5));
+        var skipped = r.IsDBNull(6) ? [] : r.GetFieldValue<string[]>(6).Select(v =>
+        {
+            var at = v.LastIndexOf(' ');
+            return new SkippedLine(v[..at], v[(at + 1)..] == "true" ? ReasonOutOfDateRange : Rule(op.Kind));
+        }).ToList();
+        return new BulkPreview(r.GetInt32(0), r.GetInt32(1), r.GetInt32(2), r.GetDecimal(3), r.GetDecimal(4), r.GetInt32(5), skipped);
     }
 }

@@ -160,6 +160,10 @@ public sealed class BulkAndKpiTests(InfrastructureFixture infra) : IAsyncLifetim
         var before = counted.Sum(CostRules.ForecastCost);
         var after = counted.Sum(r => CostRules.ForecastCost(r with { ForecastEnd = r.ForecastStart!.Value.AddDays(90) }));
         Assert.Equal((40, 36, 36, 4), (Int(preview, "matched"), Int(preview, "eligible"), Int(preview, "changing"), Int(preview, "skipped")));
+        // The skipped lines are named, each with the rule that skipped it: the actualized ones.
+        var skipped = preview["skippedLines"]!.AsArray().Select(l => (l!["pfaId"]!.GetValue<string>(), l["reason"]!.GetValue<string>())).ToList();
+        Assert.Equal(_mirror.Where(r => r.AreaSilo == "SILO-4" && r.IsActualized).Select(r => (r.PfaId, Pfa.Data.Queries.BulkOps.Rule(Pfa.Data.Queries.BulkKind.SetDuration))),
+            skipped);
         Assert.Equal(before, preview["forecastBefore"]!.GetValue<decimal>());
         Assert.Equal(after, preview["forecastAfter"]!.GetValue<decimal>());
         Assert.Equal(after - before, preview["forecastImpact"]!.GetValue<decimal>());

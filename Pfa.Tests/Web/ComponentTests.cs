@@ -139,6 +139,18 @@ public sealed class ComponentTests : BunitContext
     }
 
     [Fact]
+    public void Skipped_lines_are_named_with_their_rule_and_the_rest_counted()
+    {
+        var preview = new BulkPreview(40, 27, 27, 13, null, null, null,
+        [
+            new SkippedLine("3010", "actualized, or without forecast dates"), new SkippedLine("3020", "actualized, or without forecast dates"),
+            new SkippedLine("3031", "dateOutOfRange"),
+        ]);
+        Assert.Equal("27 of 40 lines change · 13 skipped: 3010, 3020 (actualized, or without forecast dates); 3031 (would leave the years 0001–9999) and 10 more",
+            DeckForm.DescribeImpact(preview));
+    }
+
+    [Fact]
     public void Command_deck_shows_the_impact_of_the_command_as_typed_before_applying()
     {
         var asked = new List<DeckCommand>();

@@ -54,7 +54,10 @@ public sealed record BulkCommand(string Operation, string[]? PfaIds, BulkFilter?
     DateOnly? End = null, decimal? Amount = null, string? Value = null, string? SessionId = null, int? Months = null);
 public sealed record BulkResult(int Matched, int Changed, int Removed, int Skipped);
 /// <summary>The forecast figures are null for a member without ViewFinancials.</summary>
-public sealed record BulkPreview(int Matched, int Eligible, int Changing, int Skipped, decimal? ForecastBefore, decimal? ForecastAfter, decimal? ForecastImpact);
+public sealed record BulkPreview(int Matched, int Eligible, int Changing, int Skipped, decimal? ForecastBefore, decimal? ForecastAfter, decimal? ForecastImpact,
+    IReadOnlyList<SkippedLine>? SkippedLines = null);
+/// <summary>A line a bulk edit skips: its PFA id and the rule (or "dateOutOfRange").</summary>
+public sealed record SkippedLine(string PfaId, string Reason);
 public sealed record DiscardResult(int Discarded);
 public sealed record CommitConflict(string PfaId, string[] Fields);
 public sealed record CommitResult(int Committed, int Conflicts, IReadOnlyList<CommitConflict> ConflictDetails);

@@ -71,10 +71,20 @@ public sealed class DeckForm
     }
 
     /// <summary>The impact line: how many lines change, how many the rules skip, and the forecast cost it moves.</summary>
+    /// <summary>"30010, 30020 (actualized, or without forecast dates); 30030 (would leave the years 0001–9999) and 3 more".</summary>
+    private static string SkippedText(IReadOnlyList<SkippedLine> named, int total)
+    {
+        var groups = named.GroupBy(l => l.Reason).Select(g =>
+            $"{string.Join(", ", g.Select(l => l.PfaId))} ({(g.Key == "dateOutOfRange" ? "would leave the years 0001–9999" : g.Key)})");
+        return string.Join("; ", groups) + (total > named.Count ? $" and {total - named.Count:#,0} more" : "");
+    }
+
     public static string DescribeImpact(BulkPreview p)
     {
         var lines = $"{p.Changing:#,0} of {p.Matched:#,0} {(p.Matched == 1 ? "line" : "lines")} change";
-        var skipped = p.Skipped > 0 ? $" · {p.Skipped:#,0} skipped by the rules (e.g. actualized)" : "";
+        var skipped = p.Skipped == 0 ? ""
+            : p.SkippedLines is { Count: > 0 } named ? $" · {p.Skipped:#,0} skipped: {SkippedText(named, p.Skipped)}"
+            : $" · {p.Skipped:#,0} skipped by the rules (e.g. actualized)";
         if (p is not { ForecastImpact: { } impact, ForecastBefore: { } before, ForecastAfter: { } after }) return lines + skipped;
         return $"{lines}{skipped} · forecast {KpiFormat.SignedMoney(impact)} ({KpiFormat.Money(before)} → {KpiFormat.Money(after)})";
     }
