@@ -83,6 +83,10 @@ public sealed class LinesJourneyTests(StackFixture stack)
             var csv = Path.Combine(Shots, "lines-import.csv");
             await File.WriteAllTextAsync(csv, $"PFA ID,Rate / month,Forecast end\n{org}-002,\"$2,500\",\n{org}-003,,2027-13-01\n", Ct);
             await page.GetByTestId("import-open").ClickAsync();
+            // A file chosen before Blazor's InputFile has attached its change listener is never read (no person is that fast;
+            // a script is): wait until the input is initialised (Blazor's InputFile.init marks the element).
+            await page.WaitForFunctionAsync("() => document.querySelector('input[data-testid=import-file]')?._blazorInputFileNextFileId !== undefined",
+                null, new() { Timeout = 30_000 });
             await page.GetByTestId("import-file").SetInputFilesAsync(csv);
             await Assertions.Expect(page.GetByTestId("import-row")).ToHaveCountAsync(2, new() { Timeout = 30_000 });
             await Assertions.Expect(page.Locator("[data-testid=import-row][data-valid=false]")).ToContainTextAsync("forecastEnd");
