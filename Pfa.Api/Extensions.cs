@@ -1,3 +1,4 @@
+using Pfa.Api.Assistant;
 using System.Globalization;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
@@ -54,7 +55,7 @@ public static class Extensions
         builder.Services.AddAuthorization();
 
         builder.Services.AddForwardedClient(builder.Configuration);
-        Assistant.AssistantModel.AddAssistantModel(builder.Services, builder.Configuration);
+        builder.Services.AddAssistantModel(builder.Configuration);
 
         // Per user (per IP when anonymous) token bucket: a grid scrolled fast bursts, a script hammering the API does not
         // get past the sustained rate. The login route shares the anonymous bucket, which also slows password guessing.

@@ -99,13 +99,9 @@ public static class AssistantApi
         string orgCode, AssistantPlan plan, ClaimsPrincipal user, AssistantServices services, CancellationToken ct)
     {
         var list = await PfaApi.List(orgCode, ListQuery(plan.Filter, PageSize), user, services.Access, ct);
-        return list.Result switch
-        {
-            Ok<PfaListResponse> ok => TypedResults.Ok(new AssistantAnswer("lines", AssistantWording.Describe(plan), plan, Lines: ok.Value)),
-            ValidationProblem invalid => Unusable("plan.filter", invalid),
-            ProblemHttpResult refused => refused,
-            _ => throw new InvalidOperationException("Unexpected list result."),
-        };
+        return list.Result is Ok<PfaListResponse> ok
+            ? TypedResults.Ok(new AssistantAnswer("lines", AssistantWording.Describe(plan), plan, Lines: ok.Value))
+            : Passed(list.Result);
     }
 
     private static async Task<Results<Ok<AssistantAnswer>, ValidationProblem, ProblemHttpResult>> TotalsAsync(
@@ -121,7 +117,7 @@ public static class AssistantApi
         var rows = plan.GroupBy is null
             ? [new AssistantTotalRow(filtered ? "Matching lines" : "All lines", c.Value!.Total, d.Value!.Total)]
             : (c.Value!.Groups ?? []).Select(g => g.Group).Union((d.Value!.Groups ?? []).Select(g => g.Group)).Order(StringComparer.Ordinal)
-                .Select(g => new AssistantTotalRow(g, Figures(c.Value.Groups, g), Figures(d.Value.Groups, g))).ToList();
+                .Select(g => new AssistantTotalRow(g, Figures(c.Value.Groups, g, c.Value.Total), Figures(d.Value.Groups, g, d.Value.Total))).ToList();
         return TypedResults.Ok(new AssistantAnswer("totals", AssistantWording.Describe(plan), plan, Totals: rows));
     }
 
@@ -153,8 +149,12 @@ public static class AssistantApi
         f?.Category, f?.Class, f?.Source, f?.Dor, f?.AreaSilo, f?.Status, f?.ForecastStartFrom, f?.ForecastStartTo, f?.ForecastEndFrom,
         f?.ForecastEndTo, null, null, f?.Search, f?.ChangedOnly, null, null, limit, null);
 
-    private static KpiFigures Figures(IReadOnlyList<KpiGroupDto>? groups, string group) =>
-        groups?.FirstOrDefault(g => g.Group == group)?.Total ?? new KpiFigures(0, 0, 0, 0, 0, null);
+    /// <summary>A group absent on one side (a draft moved its lines) has no lines there; money stays hidden when it is hidden.</summary>
+    private static KpiFigures Figures(IReadOnlyList<KpiGroupDto>? groups, string group, KpiFigures total)
+    {
+        decimal? zero = total.Plan is null ? null : 0;
+        return groups?.FirstOrDefault(g => g.Group == group)?.Total ?? new KpiFigures(0, zero, zero, zero, zero, null);
+    }
 
     /// <summary>A refusal of the model's plan by our rules: 422 naming where in the plan (the model erred, not the user).</summary>
     private static ProblemHttpResult Unusable(string path, string message) =>

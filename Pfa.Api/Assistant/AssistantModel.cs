@@ -35,22 +35,28 @@ public sealed class AssistantModel(IChatClient? client)
             }, ct);
         return response.Text;
     }
+}
 
-    public static IServiceCollection AddAssistantModel(IServiceCollection services, IConfiguration configuration)
+public static class AssistantModelExtensions
+{
+    /// <summary>
+    /// The configured model, or, without <c>ConnectionStrings:ai</c>, whatever <see cref="IChatClient"/> is registered (none in
+    /// production: the assistant then says how to configure one; a scripted one in tests).
+    /// </summary>
+    public static IServiceCollection AddAssistantModel(this IServiceCollection services, IConfiguration configuration)
     {
-        var connection = configuration.GetConnectionString(ConnectionName);
-        if (string.IsNullOrWhiteSpace(connection))
-            return services.AddSingleton(sp => new AssistantModel(sp.GetService<IChatClient>()));
-
-        var parts = new DbConnectionStringBuilder { ConnectionString = connection };
-        string? Part(string key) => parts.TryGetValue(key, out var v) ? v?.ToString() : null;
-        var endpoint = Part("Endpoint") ?? throw new InvalidOperationException("ConnectionStrings:ai needs Endpoint=…");
-        var model = Part("Model") ?? Part("Deployment") ?? throw new InvalidOperationException("ConnectionStrings:ai needs Model=…");
-        // Ollama needs no key; the OpenAI client insists on one.
-        var key = Part("Key") ?? "none";
-        services.AddChatClient(_ => new OpenAIClient(new ApiKeyCredential(key), new OpenAIClientOptions { Endpoint = new Uri(endpoint) })
-                .GetChatClient(model).AsIChatClient())
-            .UseOpenTelemetry(sourceName: "Pfa.Assistant", configure: o => o.EnableSensitiveData = false);
+        var connection = configuration.GetConnectionString(AssistantModel.ConnectionName);
+        if (!string.IsNullOrWhiteSpace(connection))
+        {
+            var parts = new DbConnectionStringBuilder { ConnectionString = connection };
+            string? Part(string key) => parts.TryGetValue(key, out var v) ? v?.ToString() : null;
+            var endpoint = Part("Endpoint") ?? throw new InvalidOperationException("ConnectionStrings:ai needs Endpoint=…");
+            var model = Part("Model") ?? Part("Deployment") ?? throw new InvalidOperationException("ConnectionStrings:ai needs Model=…");
+            // Ollama needs no key; the OpenAI client insists on one. Its HTTP calls are traced by the HttpClient instrumentation.
+            var key = Part("Key") ?? "none";
+            services.AddChatClient(_ => new OpenAIClient(new ApiKeyCredential(key), new OpenAIClientOptions { Endpoint = new Uri(endpoint) })
+                .GetChatClient(model).AsIChatClient());
+        }
         return services.AddSingleton(sp => new AssistantModel(sp.GetService<IChatClient>()));
     }
 }
