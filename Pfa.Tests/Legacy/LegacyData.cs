@@ -15,18 +15,8 @@ namespace Pfa.Tests.Legacy;
 /// </summary>
 public sealed class LegacyData
 {
-    /// <summary>The migrations' tables (the columns the importer reads, plus some it ignores), in the export's order.</summary>
-    public static readonly (string Table, string Ddl)[] Schema =
-    [
-        ("users", """CREATE TABLE "users" ("id" TEXT NOT NULL PRIMARY KEY, "username" TEXT NOT NULL, "email" TEXT, "firstName" TEXT, "lastName" TEXT, "passwordHash" TEXT NOT NULL, "role" TEXT NOT NULL DEFAULT 'user', "isActive" BOOLEAN NOT NULL DEFAULT true, "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP, "updatedAt" DATETIME NOT NULL)"""),
-        ("organizations", """CREATE TABLE "organizations" ("id" TEXT NOT NULL PRIMARY KEY, "code" TEXT NOT NULL, "name" TEXT NOT NULL, "description" TEXT, "isActive" BOOLEAN NOT NULL DEFAULT true, "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP, "updatedAt" DATETIME NOT NULL)"""),
-        ("user_organizations", """CREATE TABLE "user_organizations" ("id" TEXT NOT NULL PRIMARY KEY, "userId" TEXT NOT NULL, "organizationId" TEXT NOT NULL, "role" TEXT NOT NULL DEFAULT 'member', "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP)"""),
-        ("api_configurations", """CREATE TABLE "api_configurations" ("id" TEXT NOT NULL PRIMARY KEY, "organizationId" TEXT, "name" TEXT NOT NULL, "url" TEXT NOT NULL, "usage" TEXT NOT NULL, "authType" TEXT NOT NULL, "authKeyEncrypted" TEXT, "authValueEncrypted" TEXT, "customHeaders" TEXT, "operationType" TEXT NOT NULL DEFAULT 'read', "feeds" TEXT, "status" TEXT NOT NULL DEFAULT 'untested', "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP, "updatedAt" DATETIME NOT NULL)"""),
-        ("organization_api_credentials", """CREATE TABLE "organization_api_credentials" ("id" TEXT NOT NULL PRIMARY KEY, "organizationId" TEXT NOT NULL, "apiConfigurationId" TEXT NOT NULL, "authKeyEncrypted" TEXT, "authValueEncrypted" TEXT, "customHeaders" TEXT, "status" TEXT NOT NULL DEFAULT 'untested', "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP, "updatedAt" DATETIME NOT NULL)"""),
-        ("field_configurations", """CREATE TABLE "field_configurations" ("id" TEXT NOT NULL PRIMARY KEY, "name" TEXT NOT NULL, "organizationId" TEXT, "isDefault" BOOLEAN NOT NULL DEFAULT false, "fieldMappings" TEXT NOT NULL, "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP, "updatedAt" DATETIME NOT NULL)"""),
-        ("pfa_records", """CREATE TABLE "pfa_records" ("id" TEXT NOT NULL PRIMARY KEY, "pfaId" TEXT NOT NULL, "organizationId" TEXT NOT NULL, "areaSilo" TEXT, "category" TEXT, "forecastCategory" TEXT, "class" TEXT, "source" TEXT, "dor" TEXT, "isActualized" BOOLEAN NOT NULL DEFAULT false, "isDiscontinued" BOOLEAN NOT NULL DEFAULT false, "isFundsTransferable" BOOLEAN NOT NULL DEFAULT false, "monthlyRate" REAL, "purchasePrice" REAL, "manufacturer" TEXT, "model" TEXT, "contract" TEXT, "equipment" TEXT, "originalStart" DATETIME, "originalEnd" DATETIME, "forecastStart" DATETIME, "forecastEnd" DATETIME, "actualStart" DATETIME, "actualEnd" DATETIME, "hasPlan" BOOLEAN NOT NULL DEFAULT false, "hasActuals" BOOLEAN NOT NULL DEFAULT false, "syncState" TEXT NOT NULL DEFAULT 'pristine', "pemsVersion" TEXT, "localVersion" INTEGER NOT NULL DEFAULT 1, "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP, "updatedAt" DATETIME NOT NULL)"""),
-        ("sync_logs", """CREATE TABLE "sync_logs" ("id" TEXT NOT NULL PRIMARY KEY, "organizationId" TEXT NOT NULL, "syncType" TEXT NOT NULL, "status" TEXT NOT NULL, "recordsProcessed" INTEGER NOT NULL DEFAULT 0, "durationMs" INTEGER, "triggeredBy" TEXT, "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP)"""),
-    ];
+    /// <summary>The migrations' tables, in the export's order (one place: the generator's).</summary>
+    public static readonly (string Table, string Ddl)[] Schema = Pfa.Ops.LegacyGenerator.Schema;
 
     public Dictionary<string, List<Dictionary<string, object?>>> Tables { get; } = Schema.ToDictionary(s => s.Table, _ => new List<Dictionary<string, object?>>());
 
