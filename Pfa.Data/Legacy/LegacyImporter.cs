@@ -36,7 +36,7 @@ public sealed record TableVerification(string Table, int SourceRows, string Sour
 }
 
 public sealed record LegacyImportReport(string Source, bool DryRun, IReadOnlyList<TableOutcome> Tables, IReadOnlyList<SkippedTable> Skipped,
-    IReadOnlyList<string> Notes, IReadOnlyList<TableVerification> Verification, TimeSpan Duration)
+    IReadOnlyList<string> Notes, IReadOnlyList<TableVerification> Verification, TimeSpan Duration, IReadOnlyList<(string Stage, TimeSpan Took)> Stages)
 {
     public bool Verified => Verification.All(v => v.Matches);
 
@@ -44,15 +44,16 @@ public sealed record LegacyImportReport(string Source, bool DryRun, IReadOnlyLis
     {
         yield return $"{(DryRun ? "Dry run" : "Import")} from the {Source}:";
         foreach (var t in Tables)
-            yield return $"  {t.Table,-22} {t.Source,8:N0} in source: {t.Created:N0} {(DryRun ? "to create" : "created")}, {t.Updated:N0} {(DryRun ? "to update" : "updated")}, {t.Unchanged:N0} unchanged{(t.Note is null ? "" : $" ({t.Note})")}";
-        foreach (var s in Skipped) yield return $"  {s.Table,-22} {s.Rows,8:N0} skipped: {s.Reason}";
+            yield return $"  {t.Table,-38} {t.Source,8:N0} in source: {t.Created:N0} {(DryRun ? "to create" : "created")}, {t.Updated:N0} {(DryRun ? "to update" : "updated")}, {t.Unchanged:N0} unchanged{(t.Note is null ? "" : $" ({t.Note})")}";
+        foreach (var s in Skipped) yield return $"  {s.Table,-38} {s.Rows,8:N0} skipped: {s.Reason}";
         foreach (var n in Notes) yield return $"  note: {n}";
+        yield return "Time: " + string.Join(", ", Stages.Select(st => $"{st.Stage} {st.Took.TotalSeconds:N1} s"));
         if (DryRun) yield return $"Dry run: nothing was written ({Duration.TotalSeconds:N1} s).";
         else
         {
             yield return "Verification (source vs landed: rows, SHA-256 of the imported fields):";
             foreach (var v in Verification)
-                yield return $"  {v.Table,-22} {v.SourceRows,8:N0} / {v.LandedRows,8:N0}  {v.SourceChecksum[..16]} / {v.LandedChecksum[..16]}  {(v.Matches ? "ok" : "MISMATCH")}";
+                yield return $"  {v.Table,-38} {v.SourceRows,8:N0} / {v.LandedRows,8:N0}  {v.SourceChecksum[..16]} / {v.LandedChecksum[..16]}  {(v.Matches ? "ok" : "MISMATCH")}";
             yield return Verified ? $"Imported and verified in {Duration.TotalSeconds:N1} s." : "Verification FAILED: what landed differs from the source (see above).";
         }
     }
@@ -71,11 +72,19 @@ public static class LegacyImporter
     public static async Task<LegacyImportReport> RunAsync(ILegacySource source, NpgsqlDataSource db, LegacyImportOptions options, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
+        var stages = new List<(string, TimeSpan)>();
+        var stage = Stopwatch.GetTimestamp();
+        void Lap(string name)
+        {
+            stages.Add((name, Stopwatch.GetElapsedTime(stage)));
+            stage = Stopwatch.GetTimestamp();
+        }
         LegacyPlan plan;
         try { plan = LegacyPlan.Build(source, options.Secrets); }
         catch (Microsoft.Data.Sqlite.SqliteException e) { throw new LegacyImportException($"The SQLite database cannot be read: {e.Message} (nothing was written).", e); }
         await using var conn = await db.OpenConnectionAsync(ct);
         await CheckTargetAsync(conn, plan, ct);
+        Lap("read, checked and mapped");
 
         var tables = new List<TableOutcome>();
         // A dry run keeps one transaction for everything and rolls it back; a real run commits the accounts, then each record batch.
@@ -86,6 +95,7 @@ public static class LegacyImporter
             tables.Add(await UpsertOrganizationsAsync(conn, tx, plan, ct));
             tables.Add(await UpsertMembershipsAsync(conn, tx, plan, ct));
             tables.Add(await UpsertConnectionsAsync(conn, tx, plan, options, ct));
+            Lap("accounts and connections");
             if (!options.DryRun)
             {
                 await tx.CommitAsync(ct);
@@ -117,6 +127,7 @@ public static class LegacyImporter
                 if (changed > 0 && !options.DryRun) await PfaStore.MirrorChangedAsync(db, organizationId, ct);
             }
             tables.Add(new TableOutcome("pfa_records → pfa_mirror", plan.RecordCount, created, updated, unchanged));
+            Lap("records");
         }
         finally
         {
@@ -128,7 +139,8 @@ public static class LegacyImporter
         }
 
         var verification = options.DryRun ? [] : await VerifyAsync(conn, plan, ct);
-        return new LegacyImportReport(source.Description, options.DryRun, tables, plan.Skipped, plan.Notes, verification, Stopwatch.GetElapsedTime(started));
+        if (!options.DryRun) Lap("verification");
+        return new LegacyImportReport(source.Description, options.DryRun, tables, plan.Skipped, plan.Notes, verification, Stopwatch.GetElapsedTime(started), stages);
     }
 
     /// <summary>Conflicts with rows already here that no plan check can see: an e-mail address taken by another user.</summary>
@@ -174,7 +186,12 @@ public static class LegacyImporter
         var (created, updated) = await CountAsync(cmd, ct);
         var withoutPassword = plan.Users.Count(u => u.PasswordHash is null);
         return new TableOutcome("users", plan.Users.Count, created, updated, plan.Users.Count - created - updated,
-            $"bcrypt hashes carried over, rehashed at first sign-in{(withoutPassword > 0 ? $"; {withoutPassword} without a local password must be given one by an administrator" : "")}; existing passwords are never replaced");
+            string.Join("; ", new[]
+            {
+                withoutPassword < plan.Users.Count ? $"{plan.Users.Count - withoutPassword} bcrypt hashes carried over, rehashed at first sign-in" : null,
+                withoutPassword > 0 ? $"{withoutPassword} without a local password: an administrator sets a temporary one" : null,
+                "existing passwords are never replaced",
+            }.OfType<string>()));
     }
 
     private static async Task<TableOutcome> UpsertOrganizationsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, LegacyPlan plan, CancellationToken ct)

@@ -142,6 +142,18 @@ public sealed class LegacyImportTests(InfrastructureFixture infra) : IDisposable
         Assert.Contains("never from the command line", message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_dashboard_commands_exist_on_pfadb_and_say_where_the_legacy_data_is_expected()
+    {
+        await infra.App.ResourceNotifications.WaitForResourceHealthyAsync(PfaResources.Database, Ct);
+
+        var result = await infra.App.ResourceCommands.ExecuteCommandAsync(PfaResources.Database, Pfa.AppHost.Hosting.LegacyImportCommands.DryRunName, Ct);
+
+        Assert.False(result.Success);
+        Assert.Contains($"No legacy data at {Path.Combine(infra.DataDirectory, "legacy-import")}", result.Message, StringComparison.Ordinal);
+        Assert.Contains(Pfa.AppHost.Hosting.LegacyImportCommands.SourceKey, result.Message, StringComparison.Ordinal);
+    }
+
     private static readonly DateTimeOffset At = new(2025, 11, 25, 10, 0, 0, 123, TimeSpan.Zero);
 
     /// <summary>Two users (one bcrypt, one PEMS user without a password), two organizations, a global PEMS read configuration with encrypted credentials, and records.</summary>
