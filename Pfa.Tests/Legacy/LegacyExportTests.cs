@@ -31,7 +31,7 @@ public sealed class LegacyExportTests : IDisposable
     {
         WriteExport(("users", Users), ("organizations", Organizations), ("user_organizations", Memberships), ("pfa_records", "[]"));
 
-        var export = await LegacyExport.ReadAsync(_folder, Ct);
+        using var export = await LegacyExport.ReadAsync(_folder, Ct);
 
         Assert.Equal(["admin", "BEO IS&T"], export.Rows("users").Select(r => r.GetProperty("username").GetString()!).ToArray());
         Assert.Equal("é\nline\u0001", export.Rows("users").Last().GetProperty("note").GetString());
