@@ -41,7 +41,7 @@ public sealed record SkippedTable(string Table, int Rows, string Reason);
 /// The whole legacy source mapped onto ours, or every reason it cannot be (duplicate keys, orphan rows, unknown values,
 /// undecryptable secrets), all at once and before anything is written. Policies (legacy-data.md §2, §4, §5): usernames are
 /// lower-cased and organization codes upper-cased as ours are; bcrypt hashes are carried over (Passwords verifies them and
-/// the first sign-in rehashes), an empty hash meant "no local password" and must be set; users.role 'admin' → system admin;
+/// the first sign-in rehashes), an empty hash meant "no local password" and must be set; users.role 'admin' → system admin and Admin of every organization (the old middleware let them into all);
 /// membership owner/admin → Admin, member → Editor, viewer → Viewer; PostgreSQL-era perm_* flags, when present, become
 /// per-membership overrides against the role's template; each organization's PEMS connection is what the old sync used for it
 /// (its own PEMS_PFA_READ configuration, else the global one; its own credentials, else the configuration's).
@@ -135,6 +135,18 @@ public sealed record LegacyPlan(
             var (granted, revoked) = Overrides(row, r);
             memberships.Add(new PlannedMembership(userId, organizationId, r, granted, revoked));
         }
+
+        // The old middleware let users.role = 'admin' into every organization; here that takes a membership, so they get Admin in
+        // each organization they were not a member of (system admin alone administers the installation, not the data).
+        var implicitAdmins = 0;
+        foreach (var admin in users.Where(u => u.IsSystemAdmin))
+            foreach (var org in organizations.Where(o => !pairs.Contains((admin.LegacyId, o.LegacyId))))
+            {
+                memberships.Add(new PlannedMembership(admin.LegacyId, org.LegacyId, OrgRole.Admin, Permission.None, Permission.None));
+                implicitAdmins++;
+            }
+        if (implicitAdmins > 0)
+            notes.Add($"{implicitAdmins} Admin membership(s) added for legacy global admins, who could open every organization in the old system");
 
         var connections = MapConnections(source, organizations, secrets, problems, skipped, notes);
         var records = MapRecords(source, organizations, problems, notes);

@@ -47,7 +47,9 @@ public sealed class LegacyImportTests(InfrastructureFixture infra) : IDisposable
         Assert.True(code == 0, errors + output);
         Assert.Matches(@"users\s+2 in source: 2 created, 0 updated, 0 unchanged", output);
         Assert.Matches(@"organizations\s+2 in source: 2 created", output);
-        Assert.Matches(@"user_organizations\s+2 in source: 2 created", output);
+        // m1, m2, and Ada (a legacy global admin, who could open every organization) as Admin of HOLNG too.
+        Assert.Matches(@"user_organizations\s+3 in source: 3 created", output);
+        Assert.Contains("1 Admin membership(s) added for legacy global admins", output, StringComparison.Ordinal);
         Assert.Matches(@"api_configurations → pems_connection\s+2 in source: 2 created.*re-encrypted", output);
         Assert.Matches(@"pfa_records → pfa_mirror\s+30 in source: 30 created", output);
         Assert.Matches(@"field_configurations\s+1 skipped: no place", output);
