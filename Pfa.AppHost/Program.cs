@@ -13,7 +13,8 @@ var postgres = builder.AddPostgres(PfaResources.Postgres, port: builder.HostPort
     .RunAsLocalProcess()
     .PublishAsAzurePostgresFlexibleServer("pg_trgm"); // the migrations create pg_trgm (trigram search); Azure must allow-list it
 var pfadb = postgres.AddDatabase(PfaResources.Database)
-    .WithBackupCommand(); // "Back up" in the dashboard, as ./pfa backup (Hosting/BackupCommands.cs)
+    .WithBackupCommand() // "Back up" in the dashboard, as ./pfa backup (Hosting/BackupCommands.cs)
+    .WithLegacyImportCommands(); // "Import legacy data" (and a dry run), as ./pfa import-legacy (Hosting/LegacyImportCommands.cs)
 if (builder.Configuration[ExistingPostgres.SettingKey] == "true")
 {
     // Deploy against an existing PostgreSQL (docs/deploy.md): azd asks for the pfadb connection string instead.

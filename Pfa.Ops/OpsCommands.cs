@@ -1,6 +1,7 @@
 using System.Globalization;
 using Npgsql;
 using Pfa.Data.Backups;
+using Pfa.Data.Legacy;
 
 namespace Pfa.Ops;
 
@@ -11,8 +12,9 @@ public static class OpsCommands
         usage: ./pfa backup  [--Backups:KeepLast=N] [--Backups:KeepDays=N] [--Backups:Directory=PATH]
                ./pfa restore <backup .dump or .manifest.json> [--into DATABASE]
                ./pfa backups                      list the backups in the backups folder
-               ./pfa import-legacy <export folder> --dry-run   verify the old system's JSON export and show the mapping
+               ./pfa import-legacy <export folder | .db file> [--dry-run]   import the old system's data (idempotent; verified)
         The database is ConnectionStrings__pfadb from the environment, else the local stack of ./pfa run.
+        The old system's ENCRYPTION_KEY (for PEMS credentials) is LEGACY_ENCRYPTION_KEY in the environment; without it they must be re-entered.
         """;
 
     public static async Task<int> RunAsync(string[] args, OpsSettings settings, TextWriter output, TextWriter errors, CancellationToken ct)
@@ -31,8 +33,12 @@ public static class OpsCommands
                 case "backups":
                     ListBackups(settings, output);
                     return 0;
+                case "generate-legacy-db" when positional.Count == 2: // hidden: the import's benchmark input
+                    LegacyGenerator.Generate(positional[1], int.Parse(Option(args, "--records") ?? "100000", CultureInfo.InvariantCulture));
+                    await output.WriteLineAsync($"Wrote {positional[1]}");
+                    return 0;
                 case "import-legacy" when positional.Count == 2:
-                    return await ImportLegacyAsync(positional[1], args.Contains("--dry-run"), output, errors, ct);
+                    return await ImportLegacyAsync(settings, args, positional[1], args.Contains("--dry-run"), output, errors, ct);
                 default:
                     await errors.WriteLineAsync(Usage);
                     return 2;
@@ -80,27 +86,20 @@ public static class OpsCommands
         await output.WriteLineAsync($"To make it the application database, stop the stack and rename: ALTER DATABASE \"{source.Database}\" RENAME TO \"{source.Database}_old\"; ALTER DATABASE \"{database}\" RENAME TO \"{source.Database}\";");
     }
 
-    /// <summary>Only the dry run exists yet: verification and mapping of the JSON export, nothing written (docs/architecture.md "Legacy import").</summary>
-    private static async Task<int> ImportLegacyAsync(string path, bool dryRun, TextWriter output, TextWriter errors, CancellationToken ct)
+    /// <summary>
+    /// Imports the old system's JSON export folder or SQLite .db file (docs/architecture.md "Legacy import"); the old
+    /// ENCRYPTION_KEY comes from <see cref="LegacySecrets.KeyVariable"/> in the environment or configuration only.
+    /// </summary>
+    private static async Task<int> ImportLegacyAsync(OpsSettings settings, string[] args, string path, bool dryRun, TextWriter output, TextWriter errors, CancellationToken ct)
     {
-        if (!Directory.Exists(path))
+        if (args.Any(a => a.Contains(LegacySecrets.KeyVariable, StringComparison.OrdinalIgnoreCase)))
         {
-            await errors.WriteLineAsync($"{path} is not an export folder (reading the old SQLite .db file is not built yet).");
-            return 1;
+            await errors.WriteLineAsync($"{LegacySecrets.KeyVariable} is read from the environment only, never from the command line (where it would show in the process list and shell history).");
+            return 2;
         }
-        var plan = Pfa.Data.Legacy.LegacyPlan.Build(await Pfa.Data.Legacy.LegacyExport.ReadAsync(path, ct));
-        await output.WriteLineAsync($"Export verified (every table's row count and SHA-256, the overall checksum). It maps onto:");
-        await output.WriteLineAsync($"  {plan.Users.Count} users ({plan.Users.Count(u => u.IsSystemAdmin)} system admins, {plan.Users.Count(u => !u.IsActive)} inactive); every one must set a new password at first sign-in");
-        await output.WriteLineAsync($"  {plan.Organizations.Count} organizations: {string.Join(", ", plan.Organizations.Select(o => o.Code).Take(20))}{(plan.Organizations.Count > 20 ? ", …" : "")}");
-        foreach (var role in plan.Memberships.GroupBy(m => m.Role).OrderBy(g => g.Key))
-            await output.WriteLineAsync($"  {role.Count()} memberships as {role.Key} ({role.Count(m => m.Granted != 0 || m.Revoked != 0)} with permission overrides)");
-        if (dryRun)
-        {
-            await output.WriteLineAsync("Dry run: nothing was written.");
-            return 0;
-        }
-        await errors.WriteLineAsync("Only --dry-run is available yet: writing the import is not built.");
-        return 1;
+        var report = await LegacyImport.RunAsync(path, settings.ConnectionString(), settings.Configuration[LegacySecrets.KeyVariable], dryRun, ct);
+        foreach (var line in report.Lines()) await output.WriteLineAsync(line);
+        return report.DryRun || report.Verified ? 0 : 1;
     }
 
     private static void ListBackups(OpsSettings settings, TextWriter output)
@@ -132,6 +131,6 @@ public static class OpsCommands
     private static bool IsOptionValue(string[] args, string value)
     {
         var i = Array.IndexOf(args, value);
-        return i > 0 && args[i - 1] == "--into";
+        return i > 0 && args[i - 1] is "--into" or "--records";
     }
 }

@@ -64,6 +64,13 @@ public static class AuthApi
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Invalid user name or password.");
         }
         await s.Throttle.ResetAccountAsync(username);
+        if (Passwords.NeedsRehash(user.PasswordHash))
+        {
+            // A hash carried over by the legacy import (bcrypt) becomes ours at its first verified sign-in; the condition on the
+            // old hash keeps a concurrent password change from being overwritten.
+            await s.Db.Users.Where(u => u.Id == user.Id && u.PasswordHash == user.PasswordHash)
+                .ExecuteUpdateAsync(u => u.SetProperty(x => x.PasswordHash, Passwords.Hash(request.Password)), ct);
+        }
         await s.Audit.RecordAsync(new AuditEntry(AuditActions.SignIn, AuditOutcome.Success, user.Id, user.Username, Entity: "user",
             EntityId: user.Id.ToString(), Ip: ip), ct);
         var (token, expires) = s.Tokens.Issue(user);

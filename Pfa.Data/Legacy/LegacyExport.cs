@@ -9,7 +9,7 @@ namespace Pfa.Data.Legacy;
 /// each <c>{tableName,rowCount,checksum,exportedAt,data:[…]}</c>. Reading verifies everything the export promises before a
 /// single row is used: every table file present, row counts, each table's SHA-256 and the manifest's overall checksum.
 /// </summary>
-public sealed class LegacyExport
+public sealed class LegacyExport : IDisposable
 {
     /// <summary>Tables an import cannot do without; the others may be absent from an older export.</summary>
     public static readonly string[] RequiredTables = ["users", "organizations", "user_organizations"];
@@ -19,6 +19,11 @@ public sealed class LegacyExport
     private LegacyExport(Dictionary<string, JsonDocument> tables) => _tables = tables;
 
     public IReadOnlyCollection<string> TableNames => _tables.Keys;
+
+    public void Dispose()
+    {
+        foreach (var document in _tables.Values) document.Dispose();
+    }
 
     /// <summary>The rows of a table (JSON objects in the export's key order), or none if the export has no such table.</summary>
     public IEnumerable<JsonElement> Rows(string table) =>

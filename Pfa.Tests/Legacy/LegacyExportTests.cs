@@ -31,7 +31,7 @@ public sealed class LegacyExportTests : IDisposable
     {
         WriteExport(("users", Users), ("organizations", Organizations), ("user_organizations", Memberships), ("pfa_records", "[]"));
 
-        var export = await LegacyExport.ReadAsync(_folder, Ct);
+        using var export = await LegacyExport.ReadAsync(_folder, Ct);
 
         Assert.Equal(["admin", "BEO IS&T"], export.Rows("users").Select(r => r.GetProperty("username").GetString()!).ToArray());
         Assert.Equal("é\nline\u0001", export.Rows("users").Last().GetProperty("note").GetString());
@@ -126,20 +126,23 @@ public sealed class LegacyPlanTests : IDisposable
     public void Dispose() => PfaApp.DeleteDataDirectory(_folder);
 
     [Fact]
-    public async Task Users_organizations_and_memberships_map_onto_our_roles_with_a_forced_password_change()
+    public async Task Users_organizations_and_memberships_map_onto_our_roles_and_bcrypt_hashes_are_carried_over()
     {
-        var plan = LegacyPlan.Build(await ExportAsync(
-            """[{"id":"u1","username":"ADMIN","firstName":"Ada","lastName":"Min","email":"Ada@Example.com","passwordHash":"$2a$10$x","role":"admin","isActive":1,"createdAt":1764064800000},{"id":"u2","username":"pm","passwordHash":"","role":"user","isActive":false,"createdAt":"2025-11-25 10:00:00"}]""",
+        var bcrypt = BCrypt.Net.BCrypt.HashPassword("old-password", 4);
+        using var source = await ExportAsync(
+            $$"""[{"id":"u1","username":"ADMIN","firstName":"Ada","lastName":"Min","email":"Ada@Example.com","passwordHash":"{{bcrypt}}","role":"admin","isActive":1,"createdAt":1764064800000},{"id":"u2","username":"pm","passwordHash":"","role":"user","isActive":false,"createdAt":"2025-11-25 10:00:00"}]""",
             """[{"id":"o1","code":"rio","name":"Rio Tinto ","isActive":true}]""",
-            """[{"id":"m1","userId":"u1","organizationId":"o1","role":"owner"},{"id":"m2","userId":"u2","organizationId":"o1","role":"member","perm_Read":true,"perm_EditForecast":true,"perm_Export":true,"perm_Sync":true,"perm_ViewFinancials":false}]"""));
+            """[{"id":"m1","userId":"u1","organizationId":"o1","role":"owner"},{"id":"m2","userId":"u2","organizationId":"o1","role":"member","perm_Read":true,"perm_EditForecast":true,"perm_Export":true,"perm_Sync":true,"perm_ViewFinancials":false}]""");
+        var plan = LegacyPlan.Build(source, secrets: null);
 
         var admin = plan.Users.Single(u => u.LegacyId == "u1");
         Assert.Equal(("admin", "Ada Min", "ada@example.com", true, true), (admin.Username, admin.DisplayName, admin.Email, admin.IsActive, admin.IsSystemAdmin));
         Assert.Equal(new DateTimeOffset(2025, 11, 25, 10, 0, 0, TimeSpan.Zero), admin.CreatedAt);
-        Assert.Contains("must set a new password", admin.PasswordNote, StringComparison.Ordinal);
+        Assert.Equal(bcrypt, admin.PasswordHash);
         var pm = plan.Users.Single(u => u.LegacyId == "u2");
         Assert.Equal(new DateTimeOffset(2025, 11, 25, 10, 0, 0, TimeSpan.Zero), pm.CreatedAt);
         Assert.False(pm.IsActive);
+        Assert.Null(pm.PasswordHash); // "" meant no local password
         Assert.Equal(("RIO", "Rio Tinto"), (plan.Organizations.Single().Code, plan.Organizations.Single().Name));
 
         Assert.Equal((OrgRole.Admin, Permission.None, Permission.None), Shape(plan.Memberships.Single(m => m.UserLegacyId == "u1")));
@@ -151,14 +154,14 @@ public sealed class LegacyPlanTests : IDisposable
     [Fact]
     public async Task Orphan_memberships_duplicate_keys_and_unknown_roles_are_all_reported_and_nothing_is_planned()
     {
-        var export = await ExportAsync(
+        using var export = await ExportAsync(
             """[{"id":"u1","username":"Bob","passwordHash":""},{"id":"u2","username":"bob","passwordHash":""}]""",
             """[{"id":"o1","code":"RIO","name":"Rio"},{"id":"o2","code":"rio","name":"Rio again"}]""",
             """[{"id":"m1","userId":"u9","organizationId":"o1","role":"member"},{"id":"m2","userId":"u1","organizationId":"o7","role":"member"},{"id":"m3","userId":"u1","organizationId":"o1","role":"superuser"}]""");
 
-        var error = Assert.Throws<LegacyImportException>(() => LegacyPlan.Build(export));
+        var error = Assert.Throws<LegacyImportException>(() => LegacyPlan.Build(export, secrets: null));
 
-        Assert.StartsWith("The export cannot be imported (5 problem(s), nothing was written)", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("The legacy data cannot be imported (5 problem(s), nothing was written)", error.Message, StringComparison.Ordinal);
         Assert.Contains("username 'bob' is used by u1 and u2", error.Message, StringComparison.Ordinal);
         Assert.Contains("code 'RIO' is used by o1 and o2", error.Message, StringComparison.Ordinal);
         Assert.Contains("user_organizations m1: user u9 does not exist (orphan membership)", error.Message, StringComparison.Ordinal);
@@ -166,28 +169,9 @@ public sealed class LegacyPlanTests : IDisposable
         Assert.Contains("user_organizations m3: unknown role 'superuser'", error.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Pfa_import_legacy_dry_run_prints_the_mapping_and_a_broken_export_exits_1()
-    {
-        await ExportAsync("""[{"id":"u1","username":"admin","passwordHash":"$2a$10$x","role":"admin"}]""",
-            """[{"id":"o1","code":"RIO","name":"Rio"}]""", """[{"id":"m1","userId":"u1","organizationId":"o1","role":"member"}]""");
-        var settings = new Pfa.Ops.OpsSettings(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
-        using var output = new StringWriter();
-        using var errors = new StringWriter();
-
-        Assert.Equal(0, await Pfa.Ops.OpsCommands.RunAsync(["import-legacy", _folder, "--dry-run"], settings, output, errors, Ct));
-        Assert.Contains("1 users (1 system admins, 0 inactive)", output.ToString(), StringComparison.Ordinal);
-        Assert.Contains("1 memberships as Editor", output.ToString(), StringComparison.Ordinal);
-        Assert.Contains("nothing was written", output.ToString(), StringComparison.Ordinal);
-
-        File.Delete(Path.Combine(_folder, "organizations.json"));
-        Assert.Equal(1, await Pfa.Ops.OpsCommands.RunAsync(["import-legacy", _folder, "--dry-run"], settings, output, errors, Ct));
-        Assert.Contains("organizations.json is missing", errors.ToString(), StringComparison.Ordinal);
-    }
-
     private static (OrgRole, Permission, Permission) Shape(PlannedMembership m) => (m.Role, m.Granted, m.Revoked);
 
-    private async Task<LegacyExport> ExportAsync(string users, string organizations, string memberships)
+    private async Task<ILegacySource> ExportAsync(string users, string organizations, string memberships)
     {
         var listed = new List<string>();
         var manifestTables = new List<string>();
@@ -200,6 +184,6 @@ public sealed class LegacyPlanTests : IDisposable
             manifestTables.Add($$"""{"tableName":"{{table}}","rowCount":{{count}},"checksum":"{{checksum}}"}""");
         }
         await File.WriteAllTextAsync(Path.Combine(_folder, "manifest.json"), $$"""{"version":"1.0.0","tables":[{{string.Join(',', manifestTables)}}]}""", Ct);
-        return await LegacyExport.ReadAsync(_folder, Ct);
+        return await LegacySource.OpenAsync(_folder, Ct);
     }
 }
