@@ -308,6 +308,19 @@ public static class BenchmarkHarness
                 report.Metrics.Add(new Metric($"list {c.Name}: API/raw p95 ratio", "×", Value: raw.P95 > 0 ? apiMetric.P95 / raw.P95 : null));
                 await ExplainAsync(c);
             }
+            // pfa_search_ids runs as its owner: its own statement's plan is not in the page's plan (only its buffers are).
+            var search = new StringBuilder();
+            await using (var cmd = db.CreateCommand("""
+                EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT id FROM pfa_mirror
+                WHERE organization_id = $1 AND deleted_in_pems_at IS NULL AND search_text LIKE $2
+                """))
+            {
+                cmd.Parameters.AddWithValue(Org.Id);
+                cmd.Parameters.AddWithValue(new PfaFilter { Search = "m299" }.SearchPattern);
+                await using var r = await cmd.ExecuteReaderAsync(ct);
+                while (await r.ReadAsync(ct)) search.AppendLine(r.GetString(0));
+            }
+            report.Plans["text search: the statement inside pfa_search_ids"] = search.ToString();
         }
 
         /// <summary>

@@ -42,7 +42,7 @@ public sealed class SmokePresetTests
             Assert.Single(report.Metrics, m => m.Name == $"{options.ConcurrentUsers} concurrent users, {run}" && m.Samples > 0);
             Assert.Single(report.Metrics, m => m.Name == $"{options.ConcurrentUsers} concurrent users, {run}: throughput" && m.Value > 0);
         }
-        Assert.Equal(6, report.Plans.Count); // the five list pages and the timeline bounds with drafts
+        Assert.Equal(7, report.Plans.Count); // the five list pages, the search's own statement and the timeline bounds with drafts
         Assert.Single(report.Metrics, m => m.Name.StartsWith("peak memory", StringComparison.Ordinal) && m.Value > 0);
 
         // Sync from the simulator, end to end (the tiny version): every line inserted, the COPY floor of the same rows,
