@@ -19,7 +19,7 @@ public static class Extensions
 
     public static IHostApplicationBuilder AddPfaApiServices(this IHostApplicationBuilder builder, bool migrateOnly)
     {
-        builder.AddPfaDatabase(PfaResources.Database);
+        builder.AddPfaDatabase(PfaResources.Database, resetOnClose: false);
         // Aspire.StackExchange.Redis: one multiplexer (it keeps retrying when Redis starts later), a health check and tracing.
         builder.AddRedisClient(PfaResources.Redis, configureOptions: RedisBreaker.Configure);
         // Encrypts per-organization PEMS passwords with the key ring the worker shares (data_protection_keys).
@@ -91,6 +91,7 @@ public static class Extensions
         builder.Services.AddSingleton(builder.Configuration.GetSection("Auth:Throttle").Get<LoginThrottleOptions>() ?? new LoginThrottleOptions());
         builder.Services.AddSingleton<LoginMetrics>();
         builder.Services.AddSingleton<LoginThrottle>();
+        builder.Services.AddHttpContextAccessor(); // OrgAccess reads the memberships the session check loaded
         builder.Services.AddScoped<OrgAccess>();
         builder.Services.AddSingleton<AuditTrail>();
         builder.Services.AddScoped<UserAdministration>();

@@ -24,7 +24,7 @@ public sealed class ApiProcess : IAsyncDisposable
         BaseAddress = baseAddress;
     }
 
-    public static async Task<ApiProcess> StartAsync(string postgres, string redis, CancellationToken ct)
+    public static async Task<ApiProcess> StartAsync(string postgres, string redis, string? model, CancellationToken ct)
     {
         var dll = Locate();
         var port = FreePort();
@@ -39,6 +39,7 @@ public sealed class ApiProcess : IAsyncDisposable
         env[$"ConnectionStrings__{PfaResources.Database}"] = postgres;
         env[$"ConnectionStrings__{PfaResources.Redis}"] = redis;
         env["Database__MigrateOnStartup"] = "true";
+        if (model is not null) env["ConnectionStrings__ai"] = model; // the benchmark's canned model (no secret: a loopback stub)
         env["Jwt__Key"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
         // A limiter rejection would be an error, never latency: out of the way for 50 closed-loop users.
         env["RateLimit__PermitsPerMinute"] = "10000000";

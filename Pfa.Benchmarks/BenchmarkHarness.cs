@@ -48,8 +48,9 @@ public static class BenchmarkHarness
         var pg = (await infra.GetConnectionStringAsync(PfaResources.Database, ct))!;
         var redis = (await infra.GetConnectionStringAsync(PfaResources.Redis, ct))!;
 
+        await using var model = await CannedModel.StartAsync(ct);
         log("Starting the API as its own process (Production; it migrates the schema at start)…");
-        await using var api = await ApiProcess.StartAsync(pg, redis, ct);
+        await using var api = await ApiProcess.StartAsync(pg, redis, model.ConnectionString, ct);
 
         await using var db = NpgsqlDataSource.Create(pg);
         string pgVersion;
@@ -73,14 +74,16 @@ public static class BenchmarkHarness
             Preset = options.Preset, StartedAt = started, Machine = MachineInfo.Describe(pgVersion),
             DataSet = new DataSetInfo(options.MirrorRecords, options.Organizations, options.Users, options.OpenDeltas, load.Elapsed.TotalSeconds),
         };
-        var run = new Run(options, api, cpu, db, data, report, log, ct);
-        if (options.Only is null)
+        var run = new Run(options, api, cpu, db, data, report, log, ct, model);
+        if (options.Only is null or "api")
         {
             await run.WarmUpAsync();
             await run.StorageAsync();
+            await run.StatementsPerRequestAsync();
             await run.ListPagesAsync();
             await run.KpisAsync();
             await run.EditsAsync();
+            await run.AssistantAsync();
             // Without think time the users saturate the machine (p95 is then queueing: users / throughput); with it they behave like people.
             await run.ConcurrencyAsync(TimeSpan.Zero);
             await run.ConcurrencyAsync(options.ThinkTime);
@@ -129,7 +132,7 @@ public static class BenchmarkHarness
     }
 
     private sealed class Run(BenchmarkOptions options, ApiProcess api, CpuMeter cpu, NpgsqlDataSource db, DataSet data,
-        BenchmarkReport report, Action<string> log, CancellationToken ct)
+        BenchmarkReport report, Action<string> log, CancellationToken ct, CannedModel model)
     {
         private BenchOrg Org => data.Organizations[0];
         private BenchUser Caller => Org.Users[0];
@@ -210,6 +213,60 @@ public static class BenchmarkHarness
             else await SaveOneAsync(http, orgCode, ownLines[random.Next(ownLines.Length)]);
         }
 
+        /// <summary>
+        /// Round trips of each request of the mix: statements PostgreSQL executed (pg_stat_statements' calls, top level, BEGIN,
+        /// SET and COMMIT included) per request, over 20 sequential requests. Counts any other session's statements in the
+        /// window too (the API's background services are idle here), so it is an upper bound.
+        /// </summary>
+        public async Task StatementsPerRequestAsync()
+        {
+            try
+            {
+                await using var create = db.CreateCommand("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+                await create.ExecuteNonQueryAsync(ct);
+            }
+            catch (PostgresException e)
+            {
+                log($"  statements per request: not measured ({e.MessageText})");
+                return;
+            }
+            async Task<Dictionary<string, long>> Calls()
+            {
+                await using var cmd = db.CreateCommand("SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 70), sum(calls)::bigint FROM pg_stat_statements GROUP BY 1");
+                var calls = new Dictionary<string, long>();
+                await using var r = await cmd.ExecuteReaderAsync(ct);
+                while (await r.ReadAsync(ct)) calls[r.GetString(0)] = r.GetInt64(1);
+                return calls;
+            }
+            var http = await LoginAsync(Caller);
+            var own = data.DeltaLines(Caller.Index).Select(DataSet.PfaId).ToArray();
+            var kpi = $"/api/orgs/{Org.Code}/kpis?includeDrafts=true";
+            await Ok(await http.GetAsync(kpi, ct)); // cached from here on: the warm KPI read the mix mostly makes
+            (string Name, Func<int, Task> Call)[] requests =
+            [
+                ("list first page", async _ => await Ok(await http.GetAsync($"/api/orgs/{Org.Code}/pfa?limit=100", ct))),
+                ("list overlay filter", async _ => await Ok(await http.GetAsync($"/api/orgs/{Org.Code}/pfa?limit=100&category={OverlayCategory}", ct))),
+                ("KPI with my drafts, warm", async _ => await Ok(await http.GetAsync(kpi, ct))),
+                ("draft save (1 line)", async i => await SaveOneAsync(http, Org.Code, own[i % own.Length])),
+            ];
+            const int n = 20;
+            foreach (var (name, call) in requests)
+            {
+                var before = await Calls();
+                for (var i = 0; i < n; i++) await call(i);
+                var after = await Calls();
+                // Per statement text, what the n requests ran (the first count's own statement is not one of them).
+                var ran = after.Select(a => (Text: a.Key, Calls: a.Value - before.GetValueOrDefault(a.Key)))
+                    .Where(a => a.Calls > 0 && !a.Text.Contains("pg_stat_statements", StringComparison.Ordinal))
+                    .OrderByDescending(a => a.Calls).ToList();
+                var statements = ran.Sum(a => a.Calls) / (double)n;
+                report.Metrics.Add(new Metric($"statements per request: {name}", "statements", Value: statements,
+                    Note: $"pg_stat_statements calls incl. BEGIN/SET/COMMIT over {n} sequential requests: " +
+                          string.Join("; ", ran.Select(a => $"{a.Calls / (double)n:0.##}× `{a.Text.Replace("|", "/")}`"))));
+                log($"  statements per request, {name}: {statements:F1}");
+            }
+        }
+
         public async Task StorageAsync()
         {
             await using var cmd = db.CreateCommand("""
@@ -251,6 +308,19 @@ public static class BenchmarkHarness
                 report.Metrics.Add(new Metric($"list {c.Name}: API/raw p95 ratio", "×", Value: raw.P95 > 0 ? apiMetric.P95 / raw.P95 : null));
                 await ExplainAsync(c);
             }
+            // pfa_search_ids runs as its owner: its own statement's plan is not in the page's plan (only its buffers are).
+            var search = new StringBuilder();
+            await using (var cmd = db.CreateCommand("""
+                EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT id FROM pfa_mirror
+                WHERE organization_id = $1 AND deleted_in_pems_at IS NULL AND search_text LIKE $2
+                """))
+            {
+                cmd.Parameters.AddWithValue(Org.Id);
+                cmd.Parameters.AddWithValue(new PfaFilter { Search = "m299" }.SearchPattern);
+                await using var r = await cmd.ExecuteReaderAsync(ct);
+                while (await r.ReadAsync(ct)) search.AppendLine(r.GetString(0));
+            }
+            report.Plans["text search: the statement inside pfa_search_ids"] = search.ToString();
         }
 
         /// <summary>
@@ -285,6 +355,22 @@ public static class BenchmarkHarness
             report.Plans[$"list {c.Name}"] = plan.ToString();
         }
 
+        /// <summary>EXPLAIN ANALYZE of an API statement taking @org and @user, as the caller in its tenant session.</summary>
+        private async Task ExplainAsync(string name, string sql)
+        {
+            await using var s = await TenantSession.BeginAsync(db, [Org.Id], Org.Id, Caller.Id, ct);
+            var plan = new StringBuilder();
+            await using (var cmd = s.Command("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql))
+            {
+                cmd.Parameters.AddWithValue("org", Org.Id);
+                cmd.Parameters.AddWithValue("user", Caller.Id);
+                await using var r = await cmd.ExecuteReaderAsync(ct);
+                while (await r.ReadAsync(ct)) plan.AppendLine(r.GetString(0));
+            }
+            await s.CommitAsync(ct);
+            report.Plans[name] = plan.ToString();
+        }
+
         private int _rate = 1000;
 
         /// <summary>One single-line draft save by <paramref name="http"/>'s user: moves its draft version, so its KPI cache keys.</summary>
@@ -304,6 +390,7 @@ public static class BenchmarkHarness
                 async _ => Expect(await Ok(await http.GetAsync(kpi + "&groupBy=category", ct)), false), bump);
             await Time("timeline bounds with my drafts, cold", options.WriteIterations,
                 async _ => Expect(await Ok(await http.GetAsync($"/api/orgs/{Org.Code}/timeline?includeDrafts=true", ct)), false), bump);
+            await ExplainAsync("timeline bounds with my drafts", Pfa.Api.Apis.KpiApi.TimelineWithDraftsSql);
         }
 
         /// <summary>A cold measurement that hit the cache (or the reverse) measured the wrong thing: count it as an error.</summary>
@@ -340,6 +427,55 @@ public static class BenchmarkHarness
             }, prepare: async i => drafted = (await Ok(await committer.PostAsJsonAsync($"/api/orgs/{Org.Code}/drafts/bulk",
                 new { operation = "ShiftForecast", days = 7, pfaIds = commitIds(i), sessionId = $"bench-{i}" }, ct)))["changed"]!.GetValue<int>(),
                 warmup: 1, note: $"{options.BulkLines} selected lines, the non-actualized ones drafted and committed");
+        }
+
+        /// <summary>
+        /// Issue 20 part 3: the assistant's answer-to-render time, from the moment the (canned, instant) model sent its plan to the
+        /// moment the API's finished result arrived here: parsing the plan and running it (list page or KPI roll-ups) at this
+        /// data set's size, plus the response, all of it our own work. Full request time in the note.
+        /// </summary>
+        public async Task AssistantAsync()
+        {
+            var http = await LoginAsync(Caller);
+            (string Name, string Plan)[] cases =
+            [
+                ("lines (category filter)", $$$"""{"kind":"lines","filter":{"category":["{{{OverlayCategory}}}"]}}"""),
+                ("totals by category", """{"kind":"totals","groupBy":"category","filter":{"source":["Rental"]}}"""),
+            ];
+            foreach (var (name, plan) in cases)
+            {
+                model.Plan = plan;
+                var samples = new List<double>();
+                var requests = new List<double>();
+                var used = new CpuSample();
+                var errors = 0;
+                for (var i = 0; i < options.Warmup + options.WriteIterations; i++)
+                {
+                    try
+                    {
+                        var before = cpu.Read();
+                        var start = Stopwatch.GetTimestamp();
+                        var body = await Ok(await http.PostAsJsonAsync($"/api/orgs/{Org.Code}/assistant/ask", new { question = "bench " + name }, ct));
+                        var end = Stopwatch.GetTimestamp();
+                        var answered = model.AnsweredAt;
+                        if (body["kind"]?.GetValue<string>() is not ("lines" or "totals")) throw new InvalidOperationException($"Answer {body["kind"]}.");
+                        if (answered < start) throw new InvalidOperationException("The canned model was not asked.");
+                        if (i < options.Warmup) continue;
+                        used += cpu.Read() - before;
+                        samples.Add(Stopwatch.GetElapsedTime(answered, end).TotalMilliseconds);
+                        requests.Add(Stopwatch.GetElapsedTime(start, end).TotalMilliseconds);
+                    }
+                    catch (Exception e) when (e is HttpRequestException or InvalidOperationException)
+                    {
+                        if (errors++ == 0) log($"  assistant {name}: {e.Message}");
+                    }
+                }
+                var whole = Metric.Latency("", requests);
+                var metric = Metric.Latency($"assistant answer-to-render: {name}", samples, errors,
+                    $"canned plan {plan}; whole request p50/p95 {whole.P50:F1} / {whole.P95:F1} ms (CPU per whole request)").WithCpu(used);
+                report.Metrics.Add(metric);
+                log($"  {metric.Name}: p50 {metric.P50:F2} / p95 {metric.P95:F2} / p99 {metric.P99:F2} ms, CPU/request API {metric.ApiCpuMs:F2} PostgreSQL {metric.PostgresCpuMs:F2} ms, errors {errors}");
+            }
         }
 
         /// <summary>N users, each in its own organization slot, mixing list reads, KPI reads and single-line draft saves for a fixed time.</summary>

@@ -23,7 +23,7 @@ public sealed record BenchmarkOptions
     /// <summary>Mean pause between a user's requests in the interactive concurrency run (uniform 0.5–1.5×).</summary>
     public TimeSpan ThinkTime { get; init; } = TimeSpan.FromSeconds(1);
     public string OutputDirectory { get; init; } = "bench-results";
-    /// <summary>Only this workload group after loading (e.g. "sync" while tuning the sync); null runs everything.</summary>
+    /// <summary>Only this workload group after loading ("api": the API workloads, "sync", "backup"); null runs everything.</summary>
     public string? Only { get; init; }
 
     public int RecordsPerOrganization => MirrorRecords / Organizations;
@@ -36,10 +36,13 @@ public sealed record BenchmarkOptions
             Warmup = 20, ReadIterations = 200, WriteIterations = 100, BulkIterations = 15, ConcurrentUsers = 50, ConcurrencyDuration = TimeSpan.FromSeconds(30) },
         "quick" => new() { Preset = name, MirrorRecords = 100_000, Organizations = 20, Users = 200, OpenDeltas = 20_000,
             Warmup = 10, ReadIterations = 100, WriteIterations = 50, BulkIterations = 6, ConcurrentUsers = 50, ConcurrencyDuration = TimeSpan.FromSeconds(15) },
+        // Quick's load cost with the full preset's organization size: 2 × 50,000 lines, 10 users of 100 drafts each per organization.
+        "org50k" => new() { Preset = name, MirrorRecords = 100_000, Organizations = 2, Users = 20, OpenDeltas = 2_000,
+            Warmup = 10, ReadIterations = 100, WriteIterations = 50, BulkIterations = 6, ConcurrentUsers = 20, ConcurrencyDuration = TimeSpan.FromSeconds(15) },
         "smoke" => new() { Preset = name, MirrorRecords = 5_000, Organizations = 2, Users = 10, OpenDeltas = 200,
             Warmup = 1, ReadIterations = 3, WriteIterations = 3, BulkIterations = 2, ConcurrentUsers = 4, ConcurrencyDuration = TimeSpan.FromSeconds(2),
             SyncLines = 500, ThinkTime = TimeSpan.FromMilliseconds(100) },
-        _ => throw new ArgumentException($"Unknown preset '{name}': full, quick, smoke, or scale (quick then full)."),
+        _ => throw new ArgumentException($"Unknown preset '{name}': full, quick, org50k, smoke, or scale (quick then full)."),
     };
 
     /// <summary>The runs a command line asks for: one preset, or for <c>--preset scale</c> quick then full (growth with org size).</summary>
@@ -58,7 +61,7 @@ public sealed record BenchmarkOptions
         if (Arg("--seconds") is { } seconds) options = options with { ConcurrencyDuration = TimeSpan.FromSeconds(int.Parse(seconds)) };
         if (Arg("--think-ms") is { } think) options = options with { ThinkTime = TimeSpan.FromMilliseconds(int.Parse(think)) };
         if (Arg("--out") is { } output) options = options with { OutputDirectory = output };
-        if (Arg("--only") is { } only) options = options with { Only = only is "sync" or "backup" ? only : throw new ArgumentException($"Unknown workload group '{only}': sync, backup.") };
+        if (Arg("--only") is { } only) options = options with { Only = only is "sync" or "backup" or "api" ? only : throw new ArgumentException($"Unknown workload group '{only}': api, sync, backup.") };
         if (Arg("--sync-lines") is { } syncLines) options = options with { SyncLines = int.Parse(syncLines) };
         return options;
     }

@@ -47,6 +47,14 @@ public sealed class TenantSession : IAsyncDisposable
 
     public NpgsqlCommand Command(string sql) => new(sql, Connection, Transaction);
 
+    /// <summary>Several statements in one round trip, run in order in the session's transaction.</summary>
+    public NpgsqlBatch Batch(params NpgsqlBatchCommand[] commands)
+    {
+        var batch = new NpgsqlBatch(Connection, Transaction);
+        foreach (var c in commands) batch.BatchCommands.Add(c);
+        return batch;
+    }
+
     public Task CommitAsync(CancellationToken ct) => Transaction.CommitAsync(ct);
 
     public async ValueTask DisposeAsync()

@@ -47,14 +47,31 @@ public static class DraftSaving
         return new DraftBatchCheck(pending, errors, bases);
     }
 
-    /// <summary>Writes a checked batch as one journal entry (labelled from the number of lines it touched) and bumps the draft version.</summary>
+    /// <summary>
+    /// Writes a checked batch as one journal entry (labelled from the number of lines it touched) and bumps the draft version
+    /// when it touched any: opening the entry, the write, the bump and the count in one round trip, the label in a second.
+    /// </summary>
     public static async Task<(int Saved, int Removed)> WriteAsync(TenantSession session, DraftBatchCheck check, string? sessionId, Func<int, string> label,
         CancellationToken ct)
     {
-        var journal = await DraftJournal.BeginAsync(session, ct);
-        var (saved, removed) = await PfaStore.WriteDraftsAsync(session, check.Pending.Values.ToList(), sessionId, ct);
-        await DraftJournal.EndAsync(session, journal, label, ct);
-        if (saved + removed > 0) await PfaStore.BumpDraftVersionAsync(session, ct);
+        var writes = check.Pending.Values.ToList();
+        if (writes.Count == 0) return (0, 0); // nothing to write: no entry, no bump (an empty entry would be dropped anyway)
+        long journal;
+        int saved, removed, lines;
+        await using (var batch = session.Batch([DraftJournal.BeginCommand(session), PfaStore.WriteDraftsCommand(session, writes, sessionId),
+                         PfaStore.BumpDraftVersionIfJournalledCommand(session), .. DraftJournal.CountAndStopCommands()]))
+        await using (var r = await batch.ExecuteReaderAsync(ct))
+        {
+            await r.ReadAsync(ct);
+            journal = r.GetInt64(0);
+            await r.NextResultAsync(ct);
+            await r.ReadAsync(ct);
+            (saved, removed) = (r.GetInt32(0), r.GetInt32(1));
+            await r.NextResultAsync(ct); // past the bump, which returns no rows (no result set of its own)
+            await r.ReadAsync(ct);
+            lines = r.GetInt32(0);
+        }
+        await DraftJournal.CloseAsync(session, journal, lines, label, ct);
         return (saved, removed);
     }
 }

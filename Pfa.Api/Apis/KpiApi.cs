@@ -77,9 +77,9 @@ public static class KpiApi
                     SELECT min_original_start, max_original_end, min_forecast_start, max_forecast_end, min_actual_start, max_actual_end
                     FROM pfa_timeline_bounds_tenant WHERE organization_id = @org
                     """, false))!;
-            // With drafts: the view's extremes combined with my few drafted lines. Exact when, for every bound, some line I have
-            // not drafted still holds the view's extreme (an index probe that stops at the first hit); only when all of an
-            // extreme's holders are my drafted lines (or the view lags the mirror) are all merged lines scanned.
+            // With drafts: the summary's extremes combined with my few drafted lines. Exact when, for every bound, some line I have
+            // not drafted still holds the summary's extreme (its holder count exceeds my drafted holders); only when all of an
+            // extreme's holders are my drafted lines are all merged lines scanned.
             return await Read(TimelineWithDraftsSql, true) ?? (await Read(TimelineScanSql, false))!;
         });
         return TypedResults.Ok(bounds with { Cached = hit });
@@ -87,18 +87,21 @@ public static class KpiApi
 
     private static string M(string field) => MergedFields.Get(field).Merged;
 
-    /// <summary>True when the view's extreme <paramref name="bound"/> is held by a live, non-discontinued line the caller has not drafted.</summary>
+    /// <summary>
+    /// True when the summary's extreme <paramref name="bound"/> is held by a line the caller has not drafted: the summary counts
+    /// its holders (live, shared, not discontinued), and the caller's drafted lines that hold it are subtracted. Costs a count
+    /// over the caller's own drafts, whatever the organization's size.
+    /// </summary>
     private static string Held(string column, string bound) => $"""
-        ({bound} IS NULL OR EXISTS (SELECT 1 FROM pfa_mirror h
-          WHERE h.organization_id = @org AND h.deleted_in_pems_at IS NULL AND NOT h.is_discontinued AND h.{column} = {bound}
-            AND NOT EXISTS (SELECT 1 FROM pfa_modification x WHERE x.mirror_id = h.id AND x.user_id = @user AND x.state IN ({Pfa.Data.ModificationState.OpenSqlList}))))
+        ({bound} IS NULL OR v.holders_{column} > (SELECT count(*) FROM mine WHERE mine.shared AND NOT mine.is_discontinued AND mine.{column} = {bound}))
         """;
 
-    private static readonly string TimelineWithDraftsSql = $"""
+    /// <summary>Public for the benchmark's EXPLAIN.</summary>
+    public static readonly string TimelineWithDraftsSql = $"""
         WITH v AS (
           SELECT * FROM pfa_timeline_bounds_tenant WHERE organization_id = @org
         ), mine AS (
-          SELECT m.is_discontinued, m.original_start, m.original_end, m.forecast_start, m.forecast_end, m.actual_start, m.actual_end,
+          SELECT m.new_line_owner IS NULL AS shared, m.is_discontinued, m.original_start, m.original_end, m.forecast_start, m.forecast_end, m.actual_start, m.actual_end,
                  {M("isDiscontinued")} AS disc, {M("forecastStart")} AS fs, {M("forecastEnd")} AS fe, {M("actualEnd")} AS ae
           FROM pfa_modification d JOIN pfa_mirror m ON m.id = d.mirror_id
           WHERE d.organization_id = @org AND d.user_id = @user AND d.state IN ({Pfa.Data.ModificationState.OpenSqlList}) AND m.deleted_in_pems_at IS NULL
@@ -156,12 +159,15 @@ public static class KpiApi
                 ctx.MirrorVersion, false);
         }
 
-        // With the list's filter (the grid's view), the roll-up is computed from the matching merged lines, uncached like the list.
+        // With the list's filter (the grid's view), uncached like the list: from the summaries when the filter is on their
+        // dimensions only (cost independent of the organization's size), else from the matching merged lines.
         var filter = query.ToFilter();
         if (!filter.IsEmpty)
         {
             await using var session = await access.BeginAsync(ctx, ct);
-            var rows = await PfaStore.FilteredKpisAsync(session, filter, drafts, group, ct);
+            var rows = filter.OnlyKpiDimensions
+                ? await PfaStore.KpisAsync(session, drafts, group, ct, filter)
+                : await PfaStore.FilteredKpisAsync(session, filter, drafts, group, ct);
             await session.CommitAsync(ct);
             return TypedResults.Ok(Response(rows).Masked(ctx.CanViewFinancials));
         }

@@ -4,13 +4,16 @@ using Npgsql;
 
 namespace Pfa.Api.Infrastructure;
 
-/// <summary>What the database says about the caller right now (loaded once per request by <see cref="SessionValidation"/>).</summary>
-public sealed record SessionUser(Guid Id, bool MustChangePassword, bool IsSystemAdmin);
+/// <summary>
+/// What the database says about the caller right now (loaded once per request by <see cref="SessionValidation"/>), with the
+/// caller's memberships in active organizations (<see cref="OrgAccess"/> resolves the route's organization from them).
+/// </summary>
+public sealed record SessionUser(Guid Id, bool MustChangePassword, bool IsSystemAdmin, IReadOnlyList<CallerMembership> Memberships);
 
 /// <summary>
 /// Sessions end at once: every bearer token carries the user's security stamp (claim <c>stamp</c>); each authenticated
 /// request compares it and <c>is_active</c> with the user's row (one primary-key lookup, independent of organization
-/// size). Deactivation, password change or reset and removal of the last membership write a new stamp, so every token
+/// size), and in the same round trip reads the caller's memberships (one index lookup per membership). Deactivation, password change or reset and removal of the last membership write a new stamp, so every token
 /// issued before fails with 401 on its next request. While <c>must_change_password</c> is set, only the password change
 /// and <c>/api/me</c> answer; everything else under /api is 403.
 /// </summary>
@@ -30,15 +33,19 @@ public static class SessionValidation
             return;
         }
         var db = context.HttpContext.RequestServices.GetRequiredService<NpgsqlDataSource>();
-        await using var cmd = db.CreateCommand("SELECT is_active, security_stamp, must_change_password, is_system_admin FROM users WHERE id = $1");
-        cmd.Parameters.AddWithValue(id);
-        await using var r = await cmd.ExecuteReaderAsync(context.HttpContext.RequestAborted);
-        if (!await r.ReadAsync(context.HttpContext.RequestAborted) || !r.GetBoolean(0) || r.GetGuid(1) != stamp)
+        var ct = context.HttpContext.RequestAborted;
+        await using var batch = db.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT is_active, security_stamp, must_change_password, is_system_admin FROM users WHERE id = $1") { Parameters = { new() { Value = id } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(CallerMembership.Sql) { Parameters = { new() { Value = id } } });
+        await using var r = await batch.ExecuteReaderAsync(ct);
+        if (!await r.ReadAsync(ct) || !r.GetBoolean(0) || r.GetGuid(1) != stamp)
         {
             context.Fail("Session ended.");
             return;
         }
-        context.HttpContext.Items[ItemKey] = new SessionUser(id, r.GetBoolean(2), r.GetBoolean(3));
+        var (mustChange, systemAdmin) = (r.GetBoolean(2), r.GetBoolean(3));
+        await r.NextResultAsync(ct);
+        context.HttpContext.Items[ItemKey] = new SessionUser(id, mustChange, systemAdmin, await CallerMembership.ReadAsync(r, ct));
     }
 
     /// <summary>Routes a user with a pending forced change may still call.</summary>

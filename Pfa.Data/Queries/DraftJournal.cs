@@ -16,34 +16,49 @@ public static class DraftJournal
 {
     public const int MaxDepth = 50;
 
+    private const string BeginSql = """
+        WITH e AS (
+          INSERT INTO draft_journal (organization_id, user_id, label, state, lines, created_at)
+          VALUES (@org, @user, '', 'done', 0, now()) RETURNING id
+        )
+        SELECT id, set_config('pfa.journal_id', id::text, true) FROM e
+        """;
+
     public static async Task<long> BeginAsync(TenantSession s, CancellationToken ct)
     {
-        await using var cmd = s.Command("""
-            WITH e AS (
-              INSERT INTO draft_journal (organization_id, user_id, label, state, lines, created_at)
-              VALUES (@org, @user, '', 'done', 0, now()) RETURNING id
-            )
-            SELECT id, set_config('pfa.journal_id', id::text, true) FROM e
-            """);
+        await using var cmd = s.Command(BeginSql);
         Bind(cmd, s);
         return (long)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
+    /// <summary>
+    /// For a batch (one round trip with the operation): opens the entry (result: its id). The statements after it in the
+    /// batch are recorded; <see cref="CountAndStopCommands"/> ends the recording.
+    /// </summary>
+    public static NpgsqlBatchCommand BeginCommand(TenantSession s) => new(BeginSql)
+    {
+        Parameters = { new("org", s.OrganizationId), new("user", s.UserId) },
+    };
+
+    /// <summary>For a batch: the lines recorded in the open entry (result: count), then stops recording (result: empty text).</summary>
+    public static NpgsqlBatchCommand[] CountAndStopCommands() =>
+    [
+        new("SELECT count(*)::int FROM draft_journal_line WHERE entry_id = current_setting('pfa.journal_id')::bigint"),
+        new("SELECT set_config('pfa.journal_id', '', true)"),
+    ];
+
     /// <summary>Closes the entry: dropped when the operation changed nothing, else labelled (from the line count) and the stacks trimmed.</summary>
     public static async Task<int> EndAsync(TenantSession s, long entryId, Func<int, string> label, CancellationToken ct)
     {
-        await using var cmd = s.Command("""
-            SELECT set_config('pfa.journal_id', '', true);
-            SELECT count(*)::int FROM draft_journal_line WHERE entry_id = @id;
-            """);
-        cmd.Parameters.AddWithValue("id", entryId);
         int lines;
-        await using (var r = await cmd.ExecuteReaderAsync(ct))
-        {
-            await r.NextResultAsync(ct);
-            await r.ReadAsync(ct);
-            lines = r.GetInt32(0);
-        }
+        await using (var batch = s.Batch(CountAndStopCommands()))
+            lines = (int)(await batch.ExecuteScalarAsync(ct))!;
+        return await CloseAsync(s, entryId, lines, label, ct);
+    }
+
+    /// <summary>The second half of <see cref="EndAsync"/>, once the recorded <paramref name="lines"/> are counted.</summary>
+    public static async Task<int> CloseAsync(TenantSession s, long entryId, int lines, Func<int, string> label, CancellationToken ct)
+    {
         if (lines == 0)
         {
             await using var drop = s.Command("DELETE FROM draft_journal WHERE id = @id");

@@ -34,6 +34,25 @@ public sealed record PfaFilter
     /// <summary>No clause at all: the whole organization (the KPI roll-up can read its precomputed summaries).</summary>
     public bool IsEmpty => !NeedsDelta && AreaSilo is not { Length: > 0 } && PlanStartFrom is null && PlanStartTo is null && PfaIds is not { Length: > 0 };
 
+    /// <summary>
+    /// Only multi-value clauses on the KPI summaries' dimensions (source, category, class, dor, areaSilo), none of them empty
+    /// text (the summaries store a missing value as ''): the roll-up can start from the summaries (<see cref="KpiDimensions"/>).
+    /// </summary>
+    public bool OnlyKpiDimensions =>
+        !IsEmpty && Status is not { Length: > 0 } && ForecastStartFrom is null && ForecastStartTo is null && ForecastEndFrom is null
+        && ForecastEndTo is null && PlanStartFrom is null && PlanStartTo is null && string.IsNullOrWhiteSpace(Search) && !ChangedOnly
+        && PfaIds is not { Length: > 0 } && KpiDimensions().All(d => d.Values.All(v => v.Length > 0));
+
+    /// <summary>The clauses on the KPI summaries' dimensions, by field name.</summary>
+    public IEnumerable<(string Field, string[] Values)> KpiDimensions()
+    {
+        if (Source is { Length: > 0 }) yield return ("source", Source);
+        if (Category is { Length: > 0 }) yield return ("category", Category);
+        if (Class is { Length: > 0 }) yield return ("class", Class);
+        if (Dor is { Length: > 0 }) yield return ("dor", Dor);
+        if (AreaSilo is { Length: > 0 }) yield return ("areaSilo", AreaSilo);
+    }
+
     public static readonly string[] StatusValues = ["forecast", "actualized", "fundsTransferable", "discontinued"];
 
     /// <summary>

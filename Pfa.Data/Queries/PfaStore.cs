@@ -239,7 +239,16 @@ public static class PfaStore
     public static async Task<(int Saved, int Removed)> WriteDraftsAsync(TenantSession s, IReadOnlyList<DraftWrite> writes, string? sessionId, CancellationToken ct)
     {
         if (writes.Count == 0) return (0, 0);
-        await using var cmd = s.Command($"""
+        await using var batch = s.Batch(WriteDraftsCommand(s, writes, sessionId));
+        await using var r = await batch.ExecuteReaderAsync(ct);
+        await r.ReadAsync(ct);
+        return (r.GetInt32(0), r.GetInt32(1));
+    }
+
+    /// <summary><see cref="WriteDraftsAsync"/> for a batch (result: saved, removed).</summary>
+    public static NpgsqlBatchCommand WriteDraftsCommand(TenantSession s, IReadOnlyList<DraftWrite> writes, string? sessionId)
+    {
+        var cmd = new NpgsqlBatchCommand($"""
             WITH input AS (
               SELECT * FROM unnest(@mirror_ids, @changes::jsonb[], @reasons) AS i(mirror_id, changes, reason)
             ), target AS (
@@ -267,15 +276,23 @@ public static class PfaStore
             )
             SELECT (SELECT count(*) FROM upserted)::int, (SELECT count(*) FROM removed)::int
             """);
-        Bind(cmd, s);
+        cmd.Parameters.AddWithValue("org", s.OrganizationId);
+        cmd.Parameters.AddWithValue("user", s.UserId);
         cmd.Parameters.Add(new NpgsqlParameter("mirror_ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = writes.Select(w => w.MirrorId).ToArray() });
         cmd.Parameters.Add(new NpgsqlParameter("changes", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = writes.Select(w => w.Changes.ToJsonString()).ToArray() });
         cmd.Parameters.Add(new NpgsqlParameter("reasons", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = writes.Select(w => (object?)w.ChangeReason ?? DBNull.Value).ToArray() });
         cmd.Parameters.AddWithValue("session", (object?)sessionId ?? DBNull.Value);
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        await r.ReadAsync(ct);
-        return (r.GetInt32(0), r.GetInt32(1));
+        return cmd;
     }
+
+    /// <summary>For a batch after a journalled write: bumps the draft version when the open journal entry recorded any line.</summary>
+    public static NpgsqlBatchCommand BumpDraftVersionIfJournalledCommand(TenantSession s) => new("""
+        UPDATE memberships SET draft_version = draft_version + 1 WHERE user_id = @user AND organization_id = @org
+          AND EXISTS (SELECT 1 FROM draft_journal_line WHERE entry_id = current_setting('pfa.journal_id')::bigint)
+        """)
+    {
+        Parameters = { new("org", s.OrganizationId), new("user", s.UserId) },
+    };
 
     public static async Task BumpDraftVersionAsync(TenantSession s, CancellationToken ct)
     {
@@ -351,8 +368,23 @@ public static class PfaStore
     /// KPI totals from the materialized view plus, with drafts, the caller's delta adjustments:
     /// Σ(cost of merged line) − Σ(cost of mirror line) over the caller's open deltas only, each side respecting the KPI exclusions.
     /// </summary>
-    public static async Task<IReadOnlyList<KpiRow>> KpisAsync(TenantSession s, bool includeDrafts, string? groupBy, CancellationToken ct)
+    public static async Task<IReadOnlyList<KpiRow>> KpisAsync(TenantSession s, bool includeDrafts, string? groupBy, CancellationToken ct,
+        PfaFilter? filter = null)
     {
+        // A filter on the summaries' own dimensions (PfaFilter.OnlyKpiDimensions) applies to each part in its terms: the
+        // summary rows by their stored values, the drafted lines taken out by their mirror values as the summary counted them,
+        // and the drafted lines added back by their merged values (as the list filters them).
+        var (summaryWhere, baseWhere, mergedWhere) = (new StringBuilder(), new StringBuilder(), new StringBuilder());
+        var filterValues = new List<NpgsqlParameter>();
+        foreach (var (field, values) in filter?.KpiDimensions() ?? [])
+        {
+            var f = MergedFields.Get(field);
+            var stored = field == "source" ? "coalesce(m.source, 'Rental')" : $"coalesce(m.{f.Column}, '')";
+            summaryWhere.Append($" AND {(field == "source" ? "source" : f.Column)} = ANY(@f_{field})");
+            baseWhere.Append($" AND {stored} = ANY(@f_{field})");
+            mergedWhere.Append($" AND {f.Merged} = ANY(@f_{field})");
+            filterValues.Add(new NpgsqlParameter($"f_{field}", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = values });
+        }
         var g = groupBy is null ? null : MergedFields.Get(groupBy);
         var mvGroup = g is null ? "NULL::text" : g.Column;
         var baseGroup = g is null ? "NULL::text" : $"coalesce(m.{g.Column}, '')";
@@ -365,22 +397,25 @@ public static class PfaStore
             FROM pfa_modification d JOIN pfa_mirror m ON m.id = d.mirror_id
             WHERE d.organization_id = @org AND d.user_id = @user AND d.state IN ({ModificationState.OpenSqlList}) AND m.deleted_in_pems_at IS NULL AND {included}
               AND m.new_line_owner IS NULL -- a new line is not in the summaries: nothing to take out, only its merged figures to add
+              {baseWhere}
             UNION ALL
             SELECT {mergedGroup}, coalesce({MergedFields.Get("source").Merged}, 'Rental'), 1, {MergedFields.MergedCost("plan")}, {MergedFields.MergedCost("forecast")}, {MergedFields.MergedCost("actual")}
             FROM pfa_modification d JOIN pfa_mirror m ON m.id = d.mirror_id
             WHERE d.organization_id = @org AND d.user_id = @user AND d.state IN ({ModificationState.OpenSqlList}) AND m.deleted_in_pems_at IS NULL AND {mergedIncluded}
+              {mergedWhere}
             """ : "";
         await using var cmd = s.Command($"""
             SELECT grp, source, sum(lines)::bigint, coalesce(sum(plan), 0), coalesce(sum(forecast), 0), coalesce(sum(actual), 0)
             FROM (
               SELECT {mvGroup} AS grp, source, line_count AS lines, plan_cost AS plan, forecast_cost AS forecast, actual_cost AS actual
-              FROM pfa_kpi_groups_tenant WHERE organization_id = @org
+              FROM pfa_kpi_groups_tenant WHERE organization_id = @org {summaryWhere}
               {adjustments}
             ) x
             GROUP BY grp, source
             ORDER BY grp NULLS FIRST, source
             """);
         Bind(cmd, s);
+        cmd.Parameters.AddRange(filterValues.ToArray());
         var rows = new List<KpiRow>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))

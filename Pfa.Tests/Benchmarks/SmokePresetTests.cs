@@ -29,6 +29,7 @@ public sealed class SmokePresetTests
                 .SelectMany(c => new[] { $"list {c}: HTTP API", $"list {c}: raw SQL floor" }),
             "KPI with my drafts, cold (cache miss)", "KPI with my drafts, warm (Redis hit)", "KPI group roll-up by category, cold",
             "timeline bounds with my drafts, cold", "draft save (1 line)", "bulk shift of 600 lines", "commit of 600 lines",
+            "assistant answer-to-render: lines (category filter)", "assistant answer-to-render: totals by category",
         ];
         foreach (var name in latencies)
         {
@@ -41,7 +42,7 @@ public sealed class SmokePresetTests
             Assert.Single(report.Metrics, m => m.Name == $"{options.ConcurrentUsers} concurrent users, {run}" && m.Samples > 0);
             Assert.Single(report.Metrics, m => m.Name == $"{options.ConcurrentUsers} concurrent users, {run}: throughput" && m.Value > 0);
         }
-        Assert.Equal(5, report.Plans.Count);
+        Assert.Equal(7, report.Plans.Count); // the five list pages, the search's own statement and the timeline bounds with drafts
         Assert.Single(report.Metrics, m => m.Name.StartsWith("peak memory", StringComparison.Ordinal) && m.Value > 0);
 
         // Sync from the simulator, end to end (the tiny version): every line inserted, the COPY floor of the same rows,
