@@ -59,6 +59,7 @@ public sealed class AssistantPanelTests : BunitContext
         var user = PfaClaims.Create(new MeResult(Guid.NewGuid(), "u", "U", null, [membership]), new LoginResult("t", "Bearer", DateTimeOffset.UtcNow.AddHours(1)));
         Services.AddSingleton<AuthenticationStateProvider>(new StaticAuth(user));
         Services.AddScoped<OrgSession>();
+        Services.AddScoped<BrowserPrefs>();
         Services.AddScoped(sp => new PfaApiClient(new HttpClient(api) { BaseAddress = new Uri("http://api") }, sp.GetRequiredService<AuthenticationStateProvider>()));
         Services.GetRequiredService<OrgSession>().Initialize([membership]);
         Render<MudPopoverProvider>();
@@ -110,5 +111,53 @@ public sealed class AssistantPanelTests : BunitContext
         cut.WaitForAssertion(() => Assert.Contains(api.Requests, r => r.Request == "POST /api/orgs/RIO/drafts/bulk"));
         var posted = JsonNode.Parse(api.Requests.Single(r => r.Request.EndsWith("/drafts/bulk", StringComparison.Ordinal)).Body!)!;
         Assert.True(JsonNode.DeepEquals(proposal, posted));
+    }
+
+    [Fact]
+    public void Grouped_totals_show_as_bars_beside_the_table_committed_and_with_my_drafts()
+    {
+        static AssistantFigures F(long lines, decimal forecast) => new(lines, forecast, forecast, 0);
+        var totals = new[]
+        {
+            new AssistantTotal("CRANE", F(4, 1000), F(4, 2000)),
+            new AssistantTotal("PUMP", F(2, 500), F(2, 500)),
+        };
+        var cut = Render(new StubApi(true, new AssistantAnswer("totals", "Forecast by class", null, totals, false, null, null,
+            new AssistantPlan("totals", new AssistantFilter(null, null, null, null, null, null, null, null, null, null, null, null), "class"))));
+        cut.Find("[data-testid=assistant-open]").Click();
+        Ask(cut);
+        cut.WaitForElement("[data-testid=assistant-chart]");
+        var bars = cut.FindAll("[data-testid=assistant-bar]");
+        Assert.Equal(["CRANE", "PUMP"], bars.Select(b => b.GetAttribute("data-group")));
+        // Scaled to the largest figure (CRANE with my drafts, $2,000).
+        Assert.Equal("width: 50%", bars[0].QuerySelector("[data-testid=assistant-bar-committed]")!.GetAttribute("style"));
+        Assert.Equal("width: 100%", bars[0].QuerySelector("[data-testid=assistant-bar-drafts]")!.GetAttribute("style"));
+        Assert.Equal("width: 25%", bars[1].QuerySelector("[data-testid=assistant-bar-drafts]")!.GetAttribute("style"));
+        Assert.Contains("$1,000", bars[0].TextContent, StringComparison.Ordinal);
+        cut.Find("[data-testid=assistant-totals]");
+    }
+
+    [Fact]
+    public void Show_in_grid_makes_the_interpreted_filter_the_plan_grids_and_opens_the_plan()
+    {
+        var row = new PfaRow("C2", "pristine", [], new Pfa.Domain.PfaRecord { PfaId = "C2", Description = "CRANE 50T", Category = "14500" });
+        var filter = new AssistantFilter(["14500"], null, ["Rental"], null, ["B"], null, null, null, new DateOnly(2027, 6, 30), null, null, null);
+        var cut = Render(new StubApi(true, new AssistantAnswer("lines", "Rentals in area B ending after June", new PfaPage([row], null, 1, false), null, false, null, null,
+            new AssistantPlan("lines", filter, null))));
+        var nav = Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>();
+        nav.NavigateTo("timeline");
+        cut.Find("[data-testid=assistant-open]").Click();
+        Ask(cut);
+        cut.WaitForElement("[data-testid=assistant-show-in-grid]").Click();
+
+        var q = Services.GetRequiredService<OrgSession>().FilterFor("RIO");
+        Assert.Equal(["14500"], q.Category);
+        Assert.Equal(["Rental"], q.Source);
+        Assert.Equal(["B"], q.AreaSilo);
+        Assert.Equal(new DateOnly(2027, 6, 30), q.ForecastEndFrom);
+        Assert.Equal(4, q.ActiveFilterCount);
+        Assert.Contains("forecastEndFrom=2027-06-30", q.ToQueryString(null, 1), StringComparison.Ordinal);
+        Assert.Equal(nav.BaseUri, nav.Uri); // the plan page
+        Assert.Empty(cut.FindAll("[data-testid=assistant-panel]")); // the drawer closed
     }
 }

@@ -146,6 +146,23 @@ public sealed class DraftsJourneyTests(StackFixture stack)
             await page.GetByTestId("drafts-commit").ClickAsync();
             await Assertions.Expect(page.GetByTestId("drafts-confirm")).ToContainTextAsync("Write 3 changed lines to PEMS? Fields: Forecast end, Forecast start.");
             await page.GetByTestId("drafts-confirm-yes").ClickAsync();
+
+            // The commit's toast covers no control: not the sync banner's buttons, not the tray's (issue #19: it covered the banner).
+            var toast = page.Locator(".mud-snackbar").First;
+            await Assertions.Expect(toast).ToContainTextAsync("committed for write-back", new() { Timeout = 30_000 });
+            var t = (await toast.BoundingBoxAsync())!;
+            var controls = page.Locator("[data-testid=sync-banner] button, [data-testid=sync-banner] a, [data-testid=drafts-tray] button, [data-testid=plan-strip] button");
+            Assert.True(await controls.CountAsync() >= 5);
+            foreach (var control in await controls.AllAsync())
+            {
+                if (await control.BoundingBoxAsync() is not { } c) continue;
+                var overlaps = c.X < t.X + t.Width && t.X < c.X + c.Width && c.Y < t.Y + t.Height && t.Y < c.Y + c.Height;
+                Assert.False(overlaps, $"the toast ({t.X},{t.Y} {t.Width}×{t.Height}) covers '{await control.TextContentAsync()}' ({c.X},{c.Y})");
+            }
+            // A toast leaves with the page (long before its 5 s are up).
+            await page.GetByTestId("nav-timeline").ClickAsync();
+            await Assertions.Expect(page.Locator(".mud-snackbar")).ToHaveCountAsync(0, new() { Timeout = 2_000 });
+            await page.GetByTestId("nav-plan").ClickAsync();
             await Assertions.Expect(Row(grid, first.PfaId).Locator("[data-testid=row-state]")).ToHaveAttributeAsync("data-state", "synced", new() { Timeout = 90_000 });
             await Assertions.Expect(page.GetByTestId("writeback-synced")).ToHaveTextAsync("3 synced", new() { Timeout = 30_000 });
             // Synced means the mirror already holds PEMS's values (the worker re-reads the line in the transaction that closes the

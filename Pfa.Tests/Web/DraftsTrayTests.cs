@@ -151,6 +151,18 @@ public sealed class DraftsTrayTests : BunitContext
     }
 
     [Fact]
+    public void A_category_shows_its_pems_description_beside_the_code_and_edits_the_code_only()
+    {
+        var saves = new List<string>();
+        var cut = Render<InlineCell>(p => p.Add(x => x.Row, Two[1]).Add(x => x.Field, "category").Add(x => x.Display, "02036")
+            .Add(x => x.Hint, "Cranes, mobile").Add(x => x.Editable, true).Add(x => x.OnSave, (r, f, t) => { saves.Add(t); return Task.FromResult<string?>(null); }));
+        Assert.Equal("02036 Cranes, mobile", cut.Find("[data-testid=cell]").TextContent.Trim());
+        Assert.Equal("Cranes, mobile · Enter to edit", cut.Find("[data-testid=cell]").GetAttribute("title"));
+        cut.Find("[data-testid=cell]").KeyDown(new KeyboardEventArgs { Key = "Enter" });
+        Assert.Equal("02036", cut.Find("[data-testid=cell-input]").GetAttribute("value"));
+    }
+
+    [Fact]
     public void Read_only_cell_never_opens_an_editor()
     {
         var cut = Render<InlineCell>(p => p.Add(x => x.Row, Two[0]).Add(x => x.Field, "forecastEnd").Add(x => x.Display, "2025-04-01")

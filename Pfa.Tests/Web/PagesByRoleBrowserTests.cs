@@ -55,7 +55,13 @@ public sealed class PagesByRoleBrowserTests(StackFixture stack)
         },
         "/admin/users" => async p => await Assertions.Expect(p.GetByTestId("users-table")).ToContainTextAsync(user, new() { Timeout = 30_000 }),
         "/admin/audit" => async p => await Assertions.Expect(p.GetByTestId("audit-table")).ToContainTextAsync(user, new() { Timeout = 30_000 }),
-        "/admin/organizations" => async p => await Assertions.Expect(p.GetByTestId("org-table")).ToContainTextAsync(org, new() { Timeout = 30_000 }),
+        "/admin/organizations" => async p =>
+        {
+            await Assertions.Expect(p.GetByTestId("org-table")).ToContainTextAsync(org, new() { Timeout = 30_000 });
+            // The last sync reads in the viewer's time zone with the zone named (it was UTC without saying so).
+            await Assertions.Expect(p.GetByTestId("org-table").Locator("tr", new() { HasTextString = org }).GetByTestId("org-last-sync-at"))
+                .ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\d{4}-\d\d-\d\d \d\d:\d\d UTC([+−]\d\d:\d\d)?$"));
+        },
         _ => throw new ArgumentOutOfRangeException(nameof(path)),
     };
 

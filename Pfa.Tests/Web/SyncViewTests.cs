@@ -80,7 +80,7 @@ public sealed class SyncViewTests : BunitContext
         var jan = new DateOnly(2027, 1, 1);
         var committed = new[] { new MonthCost(jan.AddMonths(-1), 100, 120, 5), new MonthCost(jan, 200, 210, 0) };
         var drafts = new[] { new MonthCost(jan, 200, 250, 0), new MonthCost(jan.AddMonths(1), 0, 40.5m, 0) };
-        var d = Pfa.Web.Components.Plan.MonthlyChartData.Build(committed, drafts);
+        var d = Pfa.Web.Components.Plan.MonthlyChartData.Build(committed, drafts, today: new DateOnly(2027, 3, 10));
 
         Assert.Equal(["Dec 26", "Jan 27", "Feb"], d.Labels);
         // A longer plan names quarters only, a very long one years only.
@@ -92,9 +92,44 @@ public sealed class SyncViewTests : BunitContext
         Assert.Equal([100d, 200, 0], d.Series[0].Values);
         Assert.Equal([120d, 210, 0], d.Series[1].Values);
         Assert.Equal([0d, 250, 40.5], d.Series[2].Values);
-        Assert.Equal([5d, 0, 0], d.Series[3].Values);
+        Assert.Equal([5d, 0, 0], d.Series[3].Values); // all three months are past on 10 March 2027
+        Assert.Equal(-1, d.TodayIndex); // March has no cost
+        Assert.Equal([0d, 50, 100, 150, 200, 250], d.Ticks);
         Assert.Equal(("$950", "$12.5k", "−$3.4M"), (Pfa.Web.Components.Plan.KpiFormat.Compact(950), Pfa.Web.Components.Plan.KpiFormat.Compact(12_500),
             Pfa.Web.Components.Plan.KpiFormat.Compact(-3_400_000)));
+    }
+
+    [Fact]
+    public void Monthly_chart_actuals_stop_at_todays_month_and_a_viewer_gets_no_drafts_line()
+    {
+        var jan = new DateOnly(2027, 1, 1);
+        var committed = Enumerable.Range(0, 5).Select(i => new MonthCost(jan.AddMonths(i), 1000, 1000, i < 2 ? 900 : 0)).ToArray();
+        var d = Pfa.Web.Components.Plan.MonthlyChartData.Build(committed, committed, today: new DateOnly(2027, 2, 14));
+        // Actuals for January and February (today's month), none after: no flat $0 line into the future.
+        Assert.Equal([900d, 900, null, null, null], d.Series.Single(s => s.Name == "Actual").Values);
+        Assert.Equal(1, d.TodayIndex);
+        // Committed forecast and forecast with my drafts are two lines even when equal.
+        Assert.Equal(d.Series.Single(s => s.Name == "Forecast").Values, d.Series.Single(s => s.Name == "Forecast with my drafts").Values);
+
+        var viewer = Pfa.Web.Components.Plan.MonthlyChartData.Build(committed, null, today: new DateOnly(2027, 2, 14));
+        Assert.Equal(["Plan", "Forecast", "Actual"], viewer.Series.Select(s => s.Name));
+        // No dated cost at all: no months, an axis all the same.
+        var empty = Pfa.Web.Components.Plan.MonthlyChartData.Build([], [], today: new DateOnly(2027, 2, 14));
+        Assert.Empty(empty.Labels);
+        Assert.Equal([0d, 1], empty.Ticks);
+    }
+
+    [Theory]
+    [InlineData(655_400, new[] { 0d, 200_000, 400_000, 600_000, 800_000 })]
+    [InlineData(1_000_000, new[] { 0d, 200_000, 400_000, 600_000, 800_000, 1_000_000 })]
+    [InlineData(2_300_000, new[] { 0d, 500_000, 1_000_000, 1_500_000, 2_000_000, 2_500_000 })]
+    [InlineData(11_000, new[] { 0d, 2_500, 5_000, 7_500, 10_000, 12_500 })]
+    [InlineData(0, new[] { 0d, 1 })]
+    public void Monthly_chart_axis_ticks_are_round(double max, double[] expected)
+    {
+        var ticks = Pfa.Web.Components.Plan.MonthlyChartData.RoundTicks(max);
+        Assert.Equal(expected, ticks);
+        Assert.True(ticks[^1] >= max);
     }
 
     private static LiveEvent E(string type, string payload) => new(type, "RIO", Now, JsonNode.Parse(payload)!.AsObject());

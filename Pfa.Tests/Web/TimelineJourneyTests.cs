@@ -124,6 +124,35 @@ public sealed class TimelineJourneyTests(StackFixture stack)
             await Assertions.Expect(bar).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("tl-draft"));
             await page.ScreenshotAsync(new() { Path = Path.Combine(Shots, "timeline-month.png") });
 
+            // The tray is on the timeline: the drop counts there. A focused bar moves by keyboard (Shift+→ a week, ← a day),
+            // saved through the same draft call; then commit from this page.
+            await Assertions.Expect(page.GetByTestId("drafts-count")).ToHaveTextAsync("1 changed line", new() { Timeout = 30_000 });
+            await bar.FocusAsync();
+            await page.Keyboard.PressAsync("Shift+ArrowRight");
+            await Assertions.Expect(bar).ToHaveAttributeAsync("title", new System.Text.RegularExpressions.Regex(
+                $"^Forecast {D(picked.ForecastStart!.Value.AddDays(10))} → {D(picked.ForecastEnd!.Value.AddDays(10))} "), new() { Timeout = 30_000 });
+            await page.Keyboard.PressAsync("ArrowLeft");
+            await Assertions.Expect(bar).ToHaveAttributeAsync("title", new System.Text.RegularExpressions.Regex(
+                $"^Forecast {D(picked.ForecastStart!.Value.AddDays(9))} → {D(picked.ForecastEnd!.Value.AddDays(9))} "), new() { Timeout = 30_000 });
+            string? nudged = null;
+            for (var i = 0; i < 60 && nudged != D(picked.ForecastStart!.Value.AddDays(9)); i++)
+            {
+                if (i > 0) await Task.Delay(250, Ct);
+                record = (await api.GetFromJsonAsync<JsonObject>($"/api/orgs/{org}/pfa/{picked.PfaId}", Ct))!;
+                nudged = record["myDelta"]?["changes"]?["forecastStart"]?.GetValue<string>();
+            }
+            Assert.Equal(D(picked.ForecastStart!.Value.AddDays(9)), nudged);
+            Assert.Equal(D(picked.ForecastEnd!.Value.AddDays(9)), record["myDelta"]!["changes"]!["forecastEnd"]!.GetValue<string>());
+            await page.GetByTestId("drafts-commit").ClickAsync();
+            await page.GetByTestId("drafts-confirm-yes").ClickAsync();
+            string state = "draft";
+            for (var i = 0; i < 60 && state == "draft"; i++)
+            {
+                await Task.Delay(250, Ct);
+                state = (await api.GetFromJsonAsync<JsonObject>($"/api/orgs/{org}/pfa/{picked.PfaId}", Ct))!["draftState"]!.GetValue<string>();
+            }
+            Assert.NotEqual("draft", state); // committed from the timeline: queued for PEMS (or already written)
+
             // A viewer sees the bars but gets nothing to drag.
             var viewerPage = await NewPageAsync(browser);
             await SignInAsync(viewerPage, web, viewer);

@@ -294,6 +294,8 @@ public sealed class TimelineTests : BunitContext
             object answer = path switch
             {
                 _ when path.EndsWith("/timeline", StringComparison.Ordinal) => Bounds(Jan1, new DateOnly(2027, 12, 31)),
+                _ when path.EndsWith("/drafts/history", StringComparison.Ordinal) => DraftHistory.Empty,
+                _ when path.EndsWith("/drafts/writeback", StringComparison.Ordinal) => Array.Empty<WriteBackLine>(),
                 _ when path.EndsWith("/kpis", StringComparison.Ordinal) => new KpiResult(true, "areaSilo", Zero, Zero, Zero,
                     [new KpiGroup("N", new KpiFigures(3, 0, 4500, 0, 0, null), Zero, Zero)], 1, false),
                 _ when path.EndsWith("/drafts", StringComparison.Ordinal) => RejectWith is null
@@ -315,9 +317,9 @@ public sealed class TimelineTests : BunitContext
         public override Task<AuthenticationState> GetAuthenticationStateAsync() => Task.FromResult(new AuthenticationState(user));
     }
 
-    private IRenderedComponent<TimelineBoard> RenderBoard(string role, bool canEdit)
+    private IRenderedComponent<TimelineBoard> RenderBoard(string role, bool canEdit, bool canCommit = false)
     {
-        var user = PfaClaims.Create(new MeResult(Guid.NewGuid(), "u", "U", null, [new Membership("RIO", "Rio", role, canEdit, false)]),
+        var user = PfaClaims.Create(new MeResult(Guid.NewGuid(), "u", "U", null, [new Membership("RIO", "Rio", role, canEdit, canCommit)]),
             new LoginResult("secret-token", "Bearer", DateTimeOffset.UtcNow.AddHours(1)));
         var auth = new StaticAuth(user);
         Services.AddSingleton<AuthenticationStateProvider>(auth);
@@ -377,5 +379,41 @@ public sealed class TimelineTests : BunitContext
         await cut.InvokeAsync(() => chart.Instance.OnBarDropped("4", "end", 5 * 2));
         cut.WaitForAssertion(() => Assert.Contains("cannot be reached", cut.Find("[data-pfa='4'] [data-testid=bar-forecast]").GetAttribute("title")));
         Assert.Equal("left: 68px; width: 20px", cut.Find("[data-pfa='4'] [data-testid=bar-forecast]").GetAttribute("style"));
+    }
+
+    [Fact]
+    public async Task A_selected_bar_moves_a_day_with_an_arrow_key_and_a_week_with_shift_saved_as_a_draft_the_tray_counts()
+    {
+        var cut = RenderBoard("PortfolioManager", canEdit: true, canCommit: true);
+        // The plan page's tray is on the timeline too, with commit for a role that may commit.
+        cut.WaitForElement("[data-testid=drafts-tray]");
+        cut.Find("[data-testid=drafts-commit]");
+        var trayLoads = _api.Requests.Count(r => r.Line.Contains("changedOnly=true", StringComparison.Ordinal));
+        var bar = cut.Find("[data-pfa='4'] [data-testid=bar-forecast]");
+        Assert.Equal("0", bar.GetAttribute("tabindex"));
+
+        await bar.KeyDownAsync(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "ArrowRight", ShiftKey = true });
+        var save = Assert.Single(_api.Requests, r => r.Line.StartsWith("POST /api/orgs/RIO/drafts", StringComparison.Ordinal));
+        var changes = JsonNode.Parse(save.Body!)!["items"]![0]!["changes"]!;
+        Assert.Equal(("2027-02-08", "2027-02-13"), (changes["forecastStart"]!.GetValue<string>(), changes["forecastEnd"]!.GetValue<string>()));
+        // The tray reloads after the save (its count and undo follow the move).
+        cut.WaitForAssertion(() => Assert.True(_api.Requests.Count(r => r.Line.Contains("changedOnly=true", StringComparison.Ordinal)) > trayLoads));
+
+        await cut.Find("[data-pfa='4'] [data-testid=bar-forecast]").KeyDownAsync(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "ArrowLeft" });
+        var back = JsonNode.Parse(_api.Requests.Last(r => r.Line.StartsWith("POST", StringComparison.Ordinal)).Body!)!["items"]![0]!["changes"]!;
+        Assert.Equal(("2027-02-07", "2027-02-12"), (back["forecastStart"]!.GetValue<string>(), back["forecastEnd"]!.GetValue<string>()));
+
+        // Other keys do nothing.
+        var posts = _api.Requests.Count(r => r.Line.StartsWith("POST", StringComparison.Ordinal));
+        await cut.Find("[data-pfa='4'] [data-testid=bar-forecast]").KeyDownAsync(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "ArrowUp" });
+        Assert.Equal(posts, _api.Requests.Count(r => r.Line.StartsWith("POST", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void A_viewer_gets_no_tray_and_no_focusable_bars()
+    {
+        var cut = RenderBoard("Viewer", canEdit: false);
+        Assert.Empty(cut.FindAll("[data-testid=drafts-tray]"));
+        Assert.Null(cut.Find("[data-pfa='4'] [data-testid=bar-forecast]").GetAttribute("tabindex"));
     }
 }

@@ -49,7 +49,7 @@ public static class BulkOps
 }
 
 public sealed record BulkFilter(string[]? Category, string[]? Class, string[]? Source, string[]? Dor, string[]? AreaSilo, string[]? Status,
-    DateOnly? ForecastStartFrom, DateOnly? ForecastStartTo, string? Search, bool? ChangedOnly);
+    DateOnly? ForecastStartFrom, DateOnly? ForecastStartTo, string? Search, bool? ChangedOnly, DateOnly? ForecastEndFrom = null, DateOnly? ForecastEndTo = null);
 public sealed record BulkCommand(string Operation, string[]? PfaIds, BulkFilter? Filter = null, int? Days = null, DateOnly? Start = null,
     DateOnly? End = null, decimal? Amount = null, string? Value = null, string? SessionId = null, int? Months = null);
 public sealed record BulkResult(int Matched, int Changed, int Removed, int Skipped);

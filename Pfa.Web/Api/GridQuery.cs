@@ -18,6 +18,8 @@ public sealed record GridQuery
     public IReadOnlyCollection<string> Status { get; init; } = [];
     public DateOnly? ForecastStartFrom { get; init; }
     public DateOnly? ForecastStartTo { get; init; }
+    public DateOnly? ForecastEndFrom { get; init; }
+    public DateOnly? ForecastEndTo { get; init; }
     public string? Search { get; init; }
     public bool ChangedOnly { get; init; }
     public string Sort { get; init; } = "pfaId";
@@ -27,6 +29,7 @@ public sealed record GridQuery
     public int ActiveFilterCount =>
         new[] { Class.Count, Category.Count, Source.Count, Dor.Count, AreaSilo.Count, Status.Count }.Count(c => c > 0)
         + (ForecastStartFrom is null ? 0 : 1) + (ForecastStartTo is null ? 0 : 1)
+        + (ForecastEndFrom is null ? 0 : 1) + (ForecastEndTo is null ? 0 : 1)
         + (string.IsNullOrWhiteSpace(Search) ? 0 : 1) + (ChangedOnly ? 1 : 0);
 
     public string ToQueryString(string? cursor, int limit)
@@ -45,6 +48,8 @@ public sealed record GridQuery
         foreach (var v in Status) Add("status", v);
         if (ForecastStartFrom is { } f) Add("forecastStartFrom", f.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         if (ForecastStartTo is { } t) Add("forecastStartTo", t.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        if (ForecastEndFrom is { } ef) Add("forecastEndFrom", ef.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        if (ForecastEndTo is { } et) Add("forecastEndTo", et.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         if (!string.IsNullOrWhiteSpace(Search)) Add("search", Search.Trim());
         if (ChangedOnly) Add("changedOnly", "true");
         Add("sort", Sort);
@@ -58,6 +63,6 @@ public sealed record GridQuery
     {
         static string[]? A(IReadOnlyCollection<string> c) => c.Count == 0 ? null : c.ToArray();
         return new BulkFilter(A(Category), A(Class), A(Source), A(Dor), A(AreaSilo), A(Status), ForecastStartFrom, ForecastStartTo,
-            string.IsNullOrWhiteSpace(Search) ? null : Search.Trim(), ChangedOnly ? true : null);
+            string.IsNullOrWhiteSpace(Search) ? null : Search.Trim(), ChangedOnly ? true : null, ForecastEndFrom, ForecastEndTo);
     }
 }

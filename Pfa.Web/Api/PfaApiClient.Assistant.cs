@@ -10,7 +10,20 @@ public sealed record AssistantFigures(long Lines, decimal? Plan, decimal? Foreca
 public sealed record AssistantTotal(string Group, AssistantFigures Committed, AssistantFigures WithDrafts);
 /// <summary><see cref="ProposedEdit"/> is posted unchanged to /drafts/bulk when the user confirms it.</summary>
 public sealed record AssistantAnswer(string Kind, string Interpretation, PfaPage? Lines, IReadOnlyList<AssistantTotal>? Totals,
-    bool TotalIsEstimate, JsonObject? ProposedEdit, BulkPreview? Preview);
+    bool TotalIsEstimate, JsonObject? ProposedEdit, BulkPreview? Preview, AssistantPlan? Plan = null);
+/// <summary>The query as our API validated and ran it: the grid's filters (same names as the list's query string).</summary>
+public sealed record AssistantPlan(string Kind, AssistantFilter? Filter, string? GroupBy);
+public sealed record AssistantFilter(string[]? Category, string[]? Class, string[]? Source, string[]? Dor, string[]? AreaSilo, string[]? Status,
+    DateOnly? ForecastStartFrom, DateOnly? ForecastStartTo, DateOnly? ForecastEndFrom, DateOnly? ForecastEndTo, string? Search, bool? ChangedOnly)
+{
+    /// <summary>The plan grid's filter for the same lines ("Show in grid"); the grid keeps its own sort.</summary>
+    public GridQuery ToGridQuery(GridQuery current) => current with
+    {
+        Category = Category ?? [], Class = Class ?? [], Source = Source ?? [], Dor = Dor ?? [], AreaSilo = AreaSilo ?? [], Status = Status ?? [],
+        ForecastStartFrom = ForecastStartFrom, ForecastStartTo = ForecastStartTo, ForecastEndFrom = ForecastEndFrom, ForecastEndTo = ForecastEndTo,
+        Search = Search, ChangedOnly = ChangedOnly ?? false,
+    };
+}
 
 public sealed partial class PfaApiClient
 {

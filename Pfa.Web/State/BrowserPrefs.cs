@@ -12,6 +12,8 @@ public sealed class BrowserPrefs(IJSRuntime js)
 {
     public static string FilterKey(string org) => $"pfa.filter.{org.ToUpperInvariant()}";
     public const string ColumnsKey = "pfa.columns.hidden";
+    /// <summary>Grid column widths a user dragged, per user (two people sharing a browser keep their own).</summary>
+    public static string WidthsKey(string? user) => $"pfa.columns.widths.{(user ?? "").ToLowerInvariant()}";
 
     public async Task<T?> GetAsync<T>(string key) where T : class
     {

@@ -36,18 +36,24 @@ export function attach(root, dotnet) {
         const width = drag.mode === 'shift' ? b.width : drag.mode === 'start' ? b.width - dx : b.width + dx;
         Object.assign(drag.ghost.style, { left: left + 'px', width: Math.max(3, width) + 'px' });
     };
+    // Arrow keys on a focused bar nudge it (handled in .NET): here they only must not scroll the chart.
+    const key = e => {
+        if ((e.key === 'ArrowLeft' || e.key === 'ArrowRight') && e.target.matches('.tl-forecast[tabindex]')) e.preventDefault();
+    };
     const up = e => end(e, true);
     const cancel = e => end(e, false);
     root.addEventListener('pointerdown', down);
     root.addEventListener('pointermove', move);
     root.addEventListener('pointerup', up);
     root.addEventListener('pointercancel', cancel);
+    root.addEventListener('keydown', key);
     return {
         dispose() {
             root.removeEventListener('pointerdown', down);
             root.removeEventListener('pointermove', move);
             root.removeEventListener('pointerup', up);
             root.removeEventListener('pointercancel', cancel);
+            root.removeEventListener('keydown', key);
         },
     };
 }

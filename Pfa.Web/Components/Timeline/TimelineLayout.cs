@@ -179,6 +179,14 @@ public static class TimelineLayout
     };
 
     /// <summary>The forecast window after a drag of <paramref name="days"/>; the API validates the result (end before start, actualized lines).</summary>
+    /// <summary>Days a key nudges a selected bar: ← / → a day, with Shift a week; null for any other key.</summary>
+    public static int? NudgeDays(string key, bool shift) => key switch
+    {
+        "ArrowLeft" => shift ? -7 : -1,
+        "ArrowRight" => shift ? 7 : 1,
+        _ => null,
+    };
+
     public static (DateOnly Start, DateOnly End) Apply(DragMode mode, DateOnly start, DateOnly end, int days) => mode switch
     {
         DragMode.Shift => (start.AddDays(days), end.AddDays(days)),
