@@ -200,6 +200,8 @@ public sealed class DraftsJourneyTests(StackFixture stack)
         catch
         {
             await page.ScreenshotAsync(new() { Path = Path.Combine(Shots, "journey-failure.png") });
+            // The web app's own account of a failure (an unhandled circuit error shows only as the page's error bar).
+            TestContext.Current.TestOutputHelper?.WriteLine(stack.App.ConsoleLog("web"));
             throw;
         }
         finally

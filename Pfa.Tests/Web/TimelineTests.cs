@@ -12,6 +12,7 @@ using Pfa.Domain;
 using Pfa.Web.Api;
 using Pfa.Web.Auth;
 using Pfa.Web.Components.Timeline;
+using Microsoft.JSInterop;
 using Pfa.Web.State;
 
 namespace Pfa.Tests.Web;
@@ -249,6 +250,59 @@ public sealed class TimelineTests : BunitContext
         var editor = RenderChart(canEdit: true, TimelineScale.Month);
         Assert.Equal(4, editor.FindAll("[data-testid=bar-handle-start]").Count);
         Assert.Equal(4, editor.FindAll("[data-testid=bar-forecast][data-drag=shift]").Count);
+    }
+
+    [Fact]
+    public async Task A_chart_left_before_its_script_loads_neither_scrolls_nor_attaches_and_releases_the_module()
+    {
+        // The timeline's first render imports its script; a click elsewhere can dispose the chart before the import returns.
+        // The calls that followed then reached a removed element and the circuit died (the plan page showed its error bar).
+        var js = new DelayedImportRuntime();
+        Services.AddSingleton<IJSRuntime>(js);
+        var cut = Render<TimelineChart>(p => p
+            .Add(x => x.Axis, new TimelineAxis(Jan1, new DateOnly(2028, 1, 1), TimelineScale.Day))
+            .Add(x => x.Rows, TimelineLayout.Rows(Sorted, TimelineGrouping.Class, exhausted: true))
+            .Add(x => x.CanEdit, true)
+            .Add(x => x.ScrollTo, Jan1)
+            .Add(x => x.Errors, new Dictionary<string, string>()));
+
+        await DisposeComponentsAsync();
+        var module = new RecordingModule();
+        await cut.InvokeAsync(() => js.Import.SetResult(module));
+
+        Assert.Empty(module.Calls);
+        Assert.True(module.Disposed);
+    }
+
+    /// <summary>A browser whose module import returns when the test says (bUnit's own interop answers imports at once).</summary>
+    private sealed class DelayedImportRuntime : IJSRuntime
+    {
+        public TaskCompletionSource<IJSObjectReference> Import { get; } = new();
+
+        public ValueTask<TValue> InvokeAsync<TValue>(string identifier, object?[]? args) => InvokeAsync<TValue>(identifier, CancellationToken.None, args);
+
+        public async ValueTask<TValue> InvokeAsync<TValue>(string identifier, CancellationToken cancellationToken, object?[]? args) =>
+            identifier == "import" ? (TValue)await Import.Task : default!;
+    }
+
+    private sealed class RecordingModule : IJSObjectReference
+    {
+        public List<string> Calls { get; } = [];
+        public bool Disposed { get; private set; }
+
+        public ValueTask<TValue> InvokeAsync<TValue>(string identifier, object?[]? args) => InvokeAsync<TValue>(identifier, CancellationToken.None, args);
+
+        public ValueTask<TValue> InvokeAsync<TValue>(string identifier, CancellationToken cancellationToken, object?[]? args)
+        {
+            Calls.Add(identifier);
+            return ValueTask.FromResult(default(TValue)!);
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Disposed = true;
+            return ValueTask.CompletedTask;
+        }
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 // Pointer drag of forecast bars. Only the pixel distance travels to .NET, which rounds it to days and saves the draft;
 // while dragging, a ghost outside Blazor's DOM shows where the bar will land.
 export function attach(root, dotnet) {
+    if (!root) return null; // the page was left before its first render reached the browser
     let drag = null;
     const end = async (e, report) => {
         if (!drag || e.pointerId !== drag.pointer) return;
@@ -59,5 +60,5 @@ export function attach(root, dotnet) {
 }
 
 export function scrollToX(root, x) {
-    root.scrollLeft = Math.max(0, x);
+    if (root) root.scrollLeft = Math.max(0, x);
 }
