@@ -45,8 +45,13 @@ public static class PfaColumns
         new("contract", "Contract", ColumnType.Text),
     ];
 
-    /// <summary>The grid header of an API field key ("forecastEnd" → "Forecast end"): what every message names a field by.</summary>
-    public static string LabelOf(string key) => All.FirstOrDefault(c => string.Equals(c.Key, key, StringComparison.OrdinalIgnoreCase))?.Label ?? key;
+    /// <summary>
+    /// The grid header of an API field key ("forecastEnd" → "Forecast end"): what every message names a field by. A validation
+    /// path ends in the field ("changes.forecastEnd", "lines[2].monthlyRate" → its header); any other key is returned as is.
+    /// </summary>
+    public static string LabelOf(string key) => Find(key)?.Label ?? Find(key[(key.LastIndexOf('.') + 1)..])?.Label ?? key;
+
+    private static PfaColumn? Find(string key) => All.FirstOrDefault(c => string.Equals(c.Key, key, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Columns the export writes besides the record's: the line's draft state.</summary>
     public const string StateLabel = "State";

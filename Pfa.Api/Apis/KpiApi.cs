@@ -47,9 +47,28 @@ public static class KpiApi
         group.MapGet("/kpis/monthly", Monthly).WithSummary(
             "Plan / forecast / actual cost per calendar month of the lines matching the list's filters (rental spread over the days of " +
             "each month, purchase in its start month; discontinued and funds-transferable lines excluded), committed or with the caller's drafts.");
+        group.MapGet("/categories", Categories).WithSummary(
+            "Category codes of the organization's lines, each with its most common non-empty PEMS description (PFS_F_CATDESC), " +
+            "for labels such as \"08850 — TANK FRAC WATER TRAILER\". Cached in Redis per mirror version.");
         group.MapGet("/timeline", Timeline).WithSummary(
             "Timeline bounds (plan / forecast / actual windows) of non-discontinued lines; with drafts, over the caller's merged lines.");
         return app;
+    }
+
+    public static async Task<Results<Ok<IReadOnlyList<Pfa.Domain.CategoryLabel>>, ProblemHttpResult>> Categories(
+        string orgCode, ClaimsPrincipal user, OrgAccess access, KpiCache cache, CancellationToken ct)
+    {
+        var (ctx, problem) = await access.ResolveAsync(user, orgCode, Need.Read, ct);
+        if (ctx is null) return problem!;
+        // Committed data only (drafts keep PEMS's descriptions), so one entry per mirror version serves every member.
+        var (labels, _) = await cache.GetOrCreateAsync(KpiCache.Key("categories", ctx, false, null), async () =>
+        {
+            await using var session = await access.BeginAsync(ctx, ct);
+            var rows = await PfaStore.CategoriesAsync(session, ct);
+            await session.CommitAsync(ct);
+            return rows;
+        });
+        return TypedResults.Ok(labels);
     }
 
     public static async Task<Results<Ok<TimelineBounds>, ProblemHttpResult>> Timeline(

@@ -365,6 +365,29 @@ public static class PfaStore
     }
 
     /// <summary>
+    /// The organization's category codes, each with its most common non-empty PEMS description, in one grouped pass over
+    /// the committed lines (other users' new lines left out). Callers cache it per mirror version: descriptions only change
+    /// with a sync.
+    /// </summary>
+    public static async Task<IReadOnlyList<CategoryLabel>> CategoriesAsync(TenantSession s, CancellationToken ct)
+    {
+        await using var cmd = s.Command($"""
+            SELECT m.category, mode() WITHIN GROUP (ORDER BY m.data->>'categoryDescription')
+                                 FILTER (WHERE btrim(m.data->>'categoryDescription') <> '')
+            FROM pfa_mirror m
+            WHERE {Live} AND m.new_line_owner IS NULL AND m.category <> ''
+            GROUP BY m.category
+            ORDER BY m.category
+            """);
+        Bind(cmd, s);
+        var labels = new List<CategoryLabel>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            labels.Add(new CategoryLabel(r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1)));
+        return labels;
+    }
+
+    /// <summary>
     /// KPI totals from the materialized view plus, with drafts, the caller's delta adjustments:
     /// Σ(cost of merged line) − Σ(cost of mirror line) over the caller's open deltas only, each side respecting the KPI exclusions.
     /// </summary>

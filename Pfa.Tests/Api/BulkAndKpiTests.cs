@@ -13,12 +13,13 @@ public sealed class BulkAndKpiTests(InfrastructureFixture infra) : IAsyncLifetim
     private string _org = "";
     private HttpClient _ed = null!, _other = null!;
     private PfaRecord[] _mirror = [];
+    private Guid _orgId;
 
     public async ValueTask InitializeAsync()
     {
         _host = ApiHost.For(infra);
         _org = ApiHost.Unique("B");
-        var orgId = await _host.CreateOrgAsync(_org);
+        var orgId = _orgId = await _host.CreateOrgAsync(_org);
         var ed = ApiHost.Unique("ed").ToLowerInvariant(); var other = ApiHost.Unique("ot").ToLowerInvariant();
         await _host.CreateUserAsync(ed, (orgId, "Editor"));
         await _host.CreateUserAsync(other, (orgId, "Editor"));
@@ -109,6 +110,28 @@ public sealed class BulkAndKpiTests(InfrastructureFixture infra) : IAsyncLifetim
         var discarded = await (await _ed.PostAsJsonAsync($"/api/orgs/{_org}/drafts/discard", new { all = true }, Http.Ct)).JsonAsync();
         Assert.Equal(36, discarded["discarded"]!.GetValue<int>());
         AssertFigures(before.Total, before.LineCount, (await Kpis(_ed, drafts: true))["total"]!);
+    }
+
+    /// <summary>Category codes come with their PEMS description (issue #19, "words people use"): the most common non-empty one.</summary>
+    [Fact]
+    public async Task Categories_carry_the_most_common_pems_description_of_each_code_for_members_only()
+    {
+        PfaRecord Cat(string id, string code, string? description) => Lines.Rental(id, category: code) with { CategoryDescription = description };
+        await _host.UpsertMirrorAsync(_orgId, Cat("8001", "08850", "TANK FRAC WATER TRAILER"), Cat("8002", "08850", "TANK FRAC"),
+            Cat("8003", "08850", "TANK FRAC WATER TRAILER"), Cat("8004", "08850", " "), Cat("8005", "09000", "  "));
+
+        var response = await _ed.GetAsync($"/api/orgs/{_org}/categories", Http.Ct);
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        var labels = (await response.Content.ReadFromJsonAsync<JsonArray>(Http.Ct))!
+            .ToDictionary(n => n!["code"]!.GetValue<string>(), n => n!["description"]?.GetValue<string>());
+        Assert.Equal(new Dictionary<string, string?> { ["02036"] = null, ["08850"] = "TANK FRAC WATER TRAILER", ["09000"] = null }, labels);
+
+        // Another organization's member learns nothing about this one.
+        var outsiderOrg = await _host.CreateOrgAsync(ApiHost.Unique("X"));
+        var outsider = ApiHost.Unique("out").ToLowerInvariant();
+        await _host.CreateUserAsync(outsider, (outsiderOrg, "Editor"));
+        var refused = await (await _host.LoginAsync(outsider)).GetAsync($"/api/orgs/{_org}/categories", Http.Ct);
+        Assert.Contains(refused.StatusCode, new[] { System.Net.HttpStatusCode.Forbidden, System.Net.HttpStatusCode.NotFound });
     }
 
     /// <summary>The plan page's board follows the grid (issue #19): the roll-up takes the list's filter and counts only those lines.</summary>

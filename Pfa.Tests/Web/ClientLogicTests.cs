@@ -7,6 +7,20 @@ namespace Pfa.Tests.Web;
 public sealed class ClientLogicTests
 {
     [Fact]
+    public void Api_field_errors_name_fields_as_the_grid_header_does()
+    {
+        var e = new PfaApiException(400, "One or more validation errors occurred.", new Dictionary<string, string[]>
+        {
+            ["forecastEnd"] = ["Must be on or after the start."], ["changes.monthlyRate"] = ["Must not be negative."], ["groupBy"] = ["One of: source."],
+        });
+        var text = e.Describe();
+        Assert.Contains("Forecast end: Must be on or after the start.", text);
+        Assert.Contains("Rate / month: Must not be negative.", text);
+        Assert.Contains("groupBy: One of: source.", text); // not a grid field: left as sent
+        Assert.DoesNotContain("forecastEnd", text);
+    }
+
+    [Fact]
     public void Query_string_repeats_multi_value_filters_and_escapes()
     {
         var q = new GridQuery

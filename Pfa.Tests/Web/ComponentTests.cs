@@ -212,9 +212,14 @@ public sealed class ComponentTests : BunitContext
     {
         GridQuery? applied = null;
         Render<MudPopoverProvider>();
-        var query = new GridQuery { Sort = "forecastStart", Desc = true, Class = ["CRANE"] };
-        var cut = Render<FilterPanel>(p => p.Add(x => x.Query, query).Add(x => x.QueryChanged, q => applied = q)
-            .Add(x => x.Options, new PlanFilterOptions(["CRANE", "TRUCK"], ["02036"], ["NORTH", "SOUTH"])));
+        var query = new GridQuery { Sort = "forecastStart", Desc = true, Class = ["CRANE"], Category = ["08850"] };
+        var options = new PlanFilterOptions(["CRANE", "TRUCK"],
+            [new Pfa.Domain.CategoryLabel("02036", null), new Pfa.Domain.CategoryLabel("08850", "TANK FRAC WATER TRAILER")], ["NORTH", "SOUTH"]);
+        var cut = Render<FilterPanel>(p => p.Add(x => x.Query, query).Add(x => x.QueryChanged, q => applied = q).Add(x => x.Options, options));
+        // The selected category reads with its PEMS description; a code without one stays bare.
+        cut.WaitForAssertion(() => Assert.Contains(cut.FindAll("[data-testid=filter-category] input, input[data-testid=filter-category]"),
+            i => (i.GetAttribute("value") ?? "").Contains("08850 — TANK FRAC WATER TRAILER")));
+        Assert.Equal("02036", options.CategoryText("02036"));
 
         cut.Find("input[data-testid=filter-search]").Input("  pump ");
         cut.Find("button[data-testid=filter-apply]").Click();
@@ -222,6 +227,7 @@ public sealed class ComponentTests : BunitContext
         cut.WaitForAssertion(() => Assert.NotNull(applied));
         Assert.Equal("pump", applied!.Search);
         Assert.Equal(["CRANE"], applied.Class);
+        Assert.Equal(["08850"], applied.Category); // the filter still sends the code
         Assert.Equal("forecastStart", applied.Sort); // sort survives a filter change
         Assert.True(applied.Desc);
 

@@ -34,6 +34,7 @@ public sealed class PlanBoardPermissionTests : BunitContext
                 _ when path.EndsWith("/kpis/monthly", StringComparison.Ordinal) => new MonthlyCostResult(false, []),
                 _ when path.EndsWith("/kpis", StringComparison.Ordinal) => new KpiResult(false, null, Zero, Zero, Zero, [], 1, false),
                 _ when path.EndsWith("/drafts/history", StringComparison.Ordinal) => DraftHistory.Empty,
+                _ when path.EndsWith("/categories", StringComparison.Ordinal) => Array.Empty<Pfa.Domain.CategoryLabel>(),
                 _ when path.EndsWith("/drafts/writeback", StringComparison.Ordinal) => Array.Empty<WriteBackLine>(),
                 _ => new PfaPage([new PfaRow("P-1", "pristine", [], new Pfa.Domain.PfaRecord { PfaId = "P-1", Description = "Crane",
                     ForecastStart = new DateOnly(2025, 1, 1), ForecastEnd = new DateOnly(2025, 3, 2) })], null, 1, false),

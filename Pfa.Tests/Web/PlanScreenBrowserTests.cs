@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Diagnostics;
 using Microsoft.Playwright;
 using Npgsql;
@@ -129,12 +128,36 @@ public sealed class PlanScreenBrowserTests(StackFixture stack)
             double? widened = null;
             if (width == 1440)
             {
-                // Every column has MudDataGrid's resizer; the width a user dragged is kept per user in the browser (set here as
-                // PlanBoard.razor.js stores it on pointer-up: a Playwright drag of MudDataGrid's resizer does not resize) and
-                // applied on the next visit.
-                await Assertions.Expect(description.Locator(".mud-resizer")).ToHaveCountAsync(1);
-                widened = Math.Round(before.Width + 150);
-                await page.EvaluateAsync($"() => localStorage.setItem('pfa.columns.widths.{pm}', JSON.stringify({{ description: {widened.Value.ToString(CultureInfo.InvariantCulture)} }}))");
+                // A real drag of MudDataGrid's resizer, as a person does it: press on the handle, move, release. The grid
+                // subscribes to pointer moves over the circuit after the press, so the press is given a moment first.
+                var resizer = description.Locator(".mud-resizer");
+                await Assertions.Expect(resizer).ToHaveCountAsync(1);
+                await resizer.HoverAsync(); // Playwright checks the handle itself receives the pointer here
+                var handle = (await resizer.BoundingBoxAsync())!;
+                var (x, y) = (handle.X + handle.Width / 2, handle.Y + handle.Height / 2);
+                await page.Mouse.MoveAsync((float)x, (float)y);
+                await page.Mouse.DownAsync();
+                await Task.Delay(1500, Ct);
+                await page.Mouse.MoveAsync((float)(x + 150), (float)y, new() { Steps = 10 });
+                var dragged = before.Width;
+                // Moves that arrive before the grid's pointer subscription are lost; a few more at the target settle it.
+                for (var i = 0; i < 30 && dragged < before.Width + 100; i++)
+                {
+                    await Task.Delay(150, Ct);
+                    await page.Mouse.MoveAsync((float)(x + 150 + i % 2), (float)y);
+                    dragged = (await description.BoundingBoxAsync())!.Width;
+                }
+                await page.Mouse.UpAsync();
+                Assert.True(dragged >= before.Width + 100, $"the drag from the handle at ({x:0}, {y:0}), {handle.Width:0}×{handle.Height:0} px, left description at {dragged} px (was {before.Width} px)");
+                // PlanBoard.razor.js stores the dragged width for this user on release.
+                double stored = 0;
+                for (var i = 0; i < 40 && stored == 0; i++)
+                {
+                    if (i > 0) await Task.Delay(100, Ct);
+                    stored = await page.EvaluateAsync<double>($"() => (JSON.parse(localStorage.getItem('pfa.columns.widths.{pm}') || '{{}}').description) || 0");
+                }
+                Assert.True(Math.Abs(stored - dragged) <= 3, $"stored {stored} px for a drag to {dragged} px");
+                widened = stored;
             }
 
             // A panel opened stays open for this user after a reload; the grid gives up height, the page still does not scroll.

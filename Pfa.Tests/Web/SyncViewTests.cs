@@ -227,6 +227,10 @@ public sealed class SyncViewTests : BunitContext
         var rate = cut.Find("[data-field=monthlyRate]");
         Assert.Equal(("1,200", "1,100"), (rate.QuerySelector("[data-testid=conflict-mine]")!.TextContent, rate.QuerySelector("[data-testid=conflict-pems]")!.TextContent));
         Assert.Contains("1,000", rate.TextContent); // the base
+        // Fields are named as in the grid's header, never by their API keys.
+        Assert.Equal("Rate / month", rate.QuerySelector("td")!.TextContent);
+        Assert.Equal("Forecast end", cut.Find("[data-field=forecastEnd] td").TextContent);
+        Assert.DoesNotContain("monthlyRate", cut.Find("[data-testid=conflict]").TextContent);
         Assert.Contains("no conflict: kept", cut.Markup); // dor changed only by me
         Assert.True(cut.Find("[data-testid=conflict-apply]").HasAttribute("disabled"));
 

@@ -172,6 +172,20 @@ public sealed class TimelineTests : BunitContext
     }
 
     [Fact]
+    public void Category_groups_are_labelled_with_the_most_common_pems_description()
+    {
+        PfaRow Cat(string id, string code, string? description) => Line(id, "N", "CRANE", new DateOnly(2027, 1, 1), new DateOnly(2027, 1, 31)) is var l
+            ? l with { Record = l.Record with { Category = code, CategoryDescription = description } } : l;
+        PfaRow[] lines = [Cat("1", "08850", "TANK FRAC WATER TRAILER"), Cat("2", "08850", "TANK FRAC"), Cat("3", "08850", "TANK FRAC WATER TRAILER"),
+            Cat("4", "09000", null)];
+        var groups = TimelineLayout.Rows(lines, TimelineGrouping.Category, exhausted: true).OfType<GroupRow>().ToList();
+        Assert.Equal(["08850 — TANK FRAC WATER TRAILER", "09000"], groups.Select(g => g.Label));
+        Assert.Equal("08850", groups[0].Group); // the group key (and any filter it feeds) stays the code
+        // Other groupings carry no category description.
+        Assert.Equal("CRANE", TimelineLayout.Rows(lines, TimelineGrouping.Class, exhausted: true).OfType<GroupRow>().Single().Label);
+    }
+
+    [Fact]
     public void Group_totals_come_from_the_api_roll_up_when_given()
     {
         var rollups = new Dictionary<string, KpiFigures> { ["CRANE"] = new(812, 0, 1_234_567m, 0, 0, null) };
@@ -349,6 +363,7 @@ public sealed class TimelineTests : BunitContext
             {
                 _ when path.EndsWith("/timeline", StringComparison.Ordinal) => Bounds(Jan1, new DateOnly(2027, 12, 31)),
                 _ when path.EndsWith("/drafts/history", StringComparison.Ordinal) => DraftHistory.Empty,
+                _ when path.EndsWith("/categories", StringComparison.Ordinal) => Array.Empty<CategoryLabel>(),
                 _ when path.EndsWith("/drafts/writeback", StringComparison.Ordinal) => Array.Empty<WriteBackLine>(),
                 _ when path.EndsWith("/kpis", StringComparison.Ordinal) => new KpiResult(true, "areaSilo", Zero, Zero, Zero,
                     [new KpiGroup("N", new KpiFigures(3, 0, 4500, 0, 0, null), Zero, Zero)], 1, false),

@@ -52,6 +52,10 @@ public sealed partial class PfaApiClient(HttpClient http, AuthenticationStatePro
             + (filter is { ActiveFilterCount: > 0 } ? "&" + filter.ToQueryString(null, 1) : ""),
             null, await TokenAsync(), ct);
 
+    /// <summary>Category codes with their PEMS descriptions (the labels of filters and group headers).</summary>
+    public async Task<IReadOnlyList<CategoryLabel>> CategoriesAsync(string org, CancellationToken ct = default) =>
+        await SendAsync<IReadOnlyList<CategoryLabel>>(HttpMethod.Get, $"/api/orgs/{Uri.EscapeDataString(org)}/categories", null, await TokenAsync(), ct);
+
     public async Task<BulkResult> BulkAsync(string org, BulkCommand command, CancellationToken ct = default) =>
         await SendAsync<BulkResult>(HttpMethod.Post, $"/api/orgs/{Uri.EscapeDataString(org)}/drafts/bulk", command, await TokenAsync(), ct);
 

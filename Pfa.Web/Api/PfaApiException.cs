@@ -17,5 +17,5 @@ public sealed class PfaApiException(int status, string message, IReadOnlyDiction
     /// <summary>One line for a snackbar or an alert.</summary>
     public string Describe() => IsUnreachable
         ? "The PFA service cannot be reached. Your input is kept; try again in a moment."
-        : Errors.Count == 0 ? Message : $"{Message} {string.Join(" ", Errors.SelectMany(e => e.Value.Select(v => $"{e.Key}: {v}")))}";
+        : Errors.Count == 0 ? Message : $"{Message} {string.Join(" ", Errors.SelectMany(e => e.Value.Select(v => $"{Pfa.Domain.PfaColumns.LabelOf(e.Key)}: {v}")))}";
 }

@@ -28,9 +28,10 @@ public sealed record GroupTotals(long Lines, decimal Forecast, bool Complete, bo
 
 /// <summary>A row of the timeline: a group header, a line, or the marker where the next page loads.</summary>
 public abstract record TimelineRow;
-public sealed record GroupRow(string Group, GroupTotals Totals) : TimelineRow
+/// <param name="Description">The category's PEMS description when grouped by category ("08850 — TANK FRAC WATER TRAILER").</param>
+public sealed record GroupRow(string Group, GroupTotals Totals, string? Description = null) : TimelineRow
 {
-    public string Label => Group.Length == 0 ? "(none)" : Group;
+    public string Label => Group.Length == 0 ? "(none)" : CategoryLabel.Format(Group, Description);
 }
 public sealed record LineRow(PfaRow Row) : TimelineRow;
 public sealed record MoreRow : TimelineRow;
@@ -245,7 +246,11 @@ public static class TimelineLayout
             var totals = rollups is not null
                 ? rollups.TryGetValue(group, out var k) ? new GroupTotals(k.Lines, k.Forecast, true, true) : new GroupTotals(0, 0, true, true)
                 : new GroupTotals(count, forecast, j < lines.Count || exhausted, false);
-            rows.Add(new GroupRow(group, totals));
+            // The most common description among the group's lines, as the API's category labels pick it.
+            var description = grouping != TimelineGrouping.Category ? null : lines.Skip(i).Take(j - i)
+                .Select(l => l.Record.CategoryDescription).Where(d => !string.IsNullOrWhiteSpace(d))
+                .GroupBy(d => d).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).FirstOrDefault()?.Key;
+            rows.Add(new GroupRow(group, totals, description));
             for (; i < j; i++) rows.Add(new LineRow(lines[i]));
         }
         if (!exhausted) rows.Add(new MoreRow());
