@@ -70,7 +70,7 @@ public sealed class LinesJourneyTests(StackFixture stack)
             await Input(page, "newlines-end").PressAsync("Tab");
             // Without a rate a rental line is refused, the field named.
             await page.GetByTestId("newlines-create").ClickAsync();
-            await Assertions.Expect(page.GetByTestId("newlines-error")).ToContainTextAsync("monthlyRate", new() { Timeout = 30_000 });
+            await Assertions.Expect(page.GetByTestId("newlines-error")).ToContainTextAsync("Rate / month", new() { Timeout = 30_000 });
             await Input(page, "newlines-rate").FillAsync("1500");
             await Input(page, "newlines-rate").PressAsync("Tab");
             await page.ScreenshotAsync(new() { Path = Path.Combine(Shots, "lines-new-dialog.png") });
@@ -89,7 +89,7 @@ public sealed class LinesJourneyTests(StackFixture stack)
                 null, new() { Timeout = 30_000 });
             await page.GetByTestId("import-file").SetInputFilesAsync(csv);
             await Assertions.Expect(page.GetByTestId("import-row")).ToHaveCountAsync(2, new() { Timeout = 30_000 });
-            await Assertions.Expect(page.Locator("[data-testid=import-row][data-valid=false]")).ToContainTextAsync("forecastEnd");
+            await Assertions.Expect(page.Locator("[data-testid=import-row][data-valid=false]")).ToContainTextAsync("Forecast end:");
             await page.ScreenshotAsync(new() { Path = Path.Combine(Shots, "lines-import-preview.png") });
             await page.GetByTestId("import-apply").ClickAsync();
             await Assertions.Expect(grid.Locator($".pfa-cell[data-pfa='{org}-002'][data-field='monthlyRate']")).ToHaveTextAsync("2,500", new() { Timeout = 30_000 });
