@@ -16,7 +16,7 @@ public sealed record PlanFilterOptions(IReadOnlyList<string> Classes, IReadOnlyL
     private readonly Dictionary<string, string?> _descriptions =
         CategoryLabels.DistinctBy(c => c.Code).ToDictionary(c => c.Code, c => c.Description, StringComparer.Ordinal);
 
-    public IReadOnlyList<string> Categories => CategoryLabels.Select(c => c.Code).ToList();
+    public IReadOnlyList<string> Categories { get; } = CategoryLabels.Select(c => c.Code).ToList();
 
     /// <summary>"08850 — TANK FRAC WATER TRAILER"; the bare code when PEMS gave it no description.</summary>
     public string CategoryText(string code) => CategoryLabel.Format(code, _descriptions.GetValueOrDefault(code));

@@ -179,7 +179,6 @@ public static class TimelineLayout
         _ => r.Dor.ToString(),
     };
 
-    /// <summary>The forecast window after a drag of <paramref name="days"/>; the API validates the result (end before start, actualized lines).</summary>
     /// <summary>Days a key nudges a selected bar: ← / → a day, with Shift a week; null for any other key.</summary>
     public static int? NudgeDays(string key, bool shift) => key switch
     {
@@ -188,6 +187,7 @@ public static class TimelineLayout
         _ => null,
     };
 
+    /// <summary>The forecast window after a drag of <paramref name="days"/>; the API validates the result (end before start, actualized lines).</summary>
     public static (DateOnly Start, DateOnly End) Apply(DragMode mode, DateOnly start, DateOnly end, int days) => mode switch
     {
         DragMode.Shift => (start.AddDays(days), end.AddDays(days)),
