@@ -35,13 +35,13 @@ public sealed record PfaFilter
     public bool IsEmpty => !NeedsDelta && AreaSilo is not { Length: > 0 } && PlanStartFrom is null && PlanStartTo is null && PfaIds is not { Length: > 0 };
 
     /// <summary>
-    /// Only multi-value clauses on the KPI summaries' dimensions (source, category, class, dor, areaSilo), none of them empty
-    /// text (the summaries store a missing value as ''): the roll-up can start from the summaries (<see cref="KpiDimensions"/>).
+    /// Only multi-value clauses on the KPI summaries' dimensions (source, category, class, dor, areaSilo): the roll-up can
+    /// start from the summaries (<see cref="KpiDimensions"/>). Not for empty text, which the summaries store for a missing
+    /// value ('') while the list's filter never matches a missing one.
     /// </summary>
     public bool OnlyKpiDimensions =>
-        !IsEmpty && Status is not { Length: > 0 } && ForecastStartFrom is null && ForecastStartTo is null && ForecastEndFrom is null
-        && ForecastEndTo is null && PlanStartFrom is null && PlanStartTo is null && string.IsNullOrWhiteSpace(Search) && !ChangedOnly
-        && PfaIds is not { Length: > 0 } && KpiDimensions().All(d => d.Values.All(v => v.Length > 0));
+        !IsEmpty && (this with { Source = null, Category = null, Class = null, Dor = null, AreaSilo = null }).IsEmpty
+        && KpiDimensions().All(d => d.Values.All(v => v.Length > 0));
 
     /// <summary>The clauses on the KPI summaries' dimensions, by field name.</summary>
     public IEnumerable<(string Field, string[] Values)> KpiDimensions()

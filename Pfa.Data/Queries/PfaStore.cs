@@ -405,7 +405,8 @@ public static class PfaStore
             var stored = field == "source" ? "coalesce(m.source, 'Rental')" : $"coalesce(m.{f.Column}, '')";
             summaryWhere.Append($" AND {(field == "source" ? "source" : f.Column)} = ANY(@f_{field})");
             baseWhere.Append($" AND {stored} = ANY(@f_{field})");
-            mergedWhere.Append($" AND {f.Merged} = ANY(@f_{field})");
+            // A line without a source counts as Rental on every side (PfaRecord's default), so none is taken out and not added back.
+            mergedWhere.Append($" AND {(field == "source" ? $"coalesce({f.Merged}, 'Rental')" : f.Merged)} = ANY(@f_{field})");
             filterValues.Add(new NpgsqlParameter($"f_{field}", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = values });
         }
         var g = groupBy is null ? null : MergedFields.Get(groupBy);
