@@ -13,9 +13,19 @@ namespace Pfa.Ops;
 /// </summary>
 public static class LegacyImport
 {
-    /// <summary>The mirror write of the sync, outside any sync run (id 0: no run's seen-set is stamped).</summary>
+    /// <summary>
+    /// The mirror write of the sync, outside any sync run (id 0: no run's seen-set is stamped), under the organization's sync
+    /// lock for the batch's transaction: a running sync or write-back is waited for, and neither starts while the batch writes.
+    /// </summary>
     public static readonly LegacyMirrorWriter MirrorWriter = async (connection, transaction, organizationId, batch, ct) =>
     {
+        var (space, key) = SyncRunner.AdvisoryLock(organizationId);
+        await using (var wait = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@s, @k)", connection, transaction))
+        {
+            wait.Parameters.AddWithValue("s", space);
+            wait.Parameters.AddWithValue("k", key);
+            await wait.ExecuteNonQueryAsync(ct);
+        }
         var records = batch.Select(l => new MirrorRecord(l.PfaId, l.Data, l.PemsVersion, l.ContentHash)).ToList();
         var counts = await MirrorUpsert.UpsertBatchAsync(connection, transaction, organizationId, syncId: 0, stampSeen: false, records, [], ct);
         return (counts.Inserted, counts.Updated, counts.Unchanged);

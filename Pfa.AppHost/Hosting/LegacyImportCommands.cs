@@ -16,7 +16,7 @@ public static class LegacyImportCommands
 {
     public const string ImportName = "import-legacy", DryRunName = "import-legacy-dry-run";
     public const string SourceKey = "LegacyImport:Source";
-    private const string KeyVariable = "LEGACY_ENCRYPTION_KEY"; // Pfa.Data.Legacy.LegacySecrets.KeyVariable
+    private const string KeyVariable = Pfa.Data.Legacy.LegacySecrets.KeyVariable;
 
     public static IResourceBuilder<PostgresDatabaseResource> WithLegacyImportCommands(this IResourceBuilder<PostgresDatabaseResource> database)
     {

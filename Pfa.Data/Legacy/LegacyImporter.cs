@@ -109,22 +109,30 @@ public static class LegacyImporter
             {
                 var organizationId = organizationIds[code];
                 var changed = 0;
-                foreach (var batch in lines.Chunk(options.RecordBatchSize))
+                try
                 {
-                    var batchTx = tx ?? await conn.BeginTransactionAsync(ct);
-                    // A dry run undoes each batch at once: the write's ON COMMIT DROP stage table must not meet the next batch.
-                    if (tx is not null) await tx.SaveAsync("batch", ct);
-                    var (i, u, n) = await options.MirrorWriter(conn, batchTx, organizationId, batch, ct);
-                    if (tx is not null) await tx.RollbackAsync("batch", ct);
-                    else
+                    // In PFA id order: the mirror write joins its stage by the batch's id range, so each batch stays narrow.
+                    foreach (var batch in lines.OrderBy(l => l.PfaId, StringComparer.Ordinal).Chunk(options.RecordBatchSize))
                     {
-                        await batchTx.CommitAsync(ct);
-                        await batchTx.DisposeAsync();
+                        var batchTx = tx ?? await conn.BeginTransactionAsync(ct);
+                        // A dry run undoes each batch at once: the write's ON COMMIT DROP stage table must not meet the next batch.
+                        if (tx is not null) await tx.SaveAsync("batch", ct);
+                        var (i, u, n) = await options.MirrorWriter(conn, batchTx, organizationId, batch, ct);
+                        if (tx is not null) await tx.RollbackAsync("batch", ct);
+                        else
+                        {
+                            await batchTx.CommitAsync(ct);
+                            await batchTx.DisposeAsync();
+                        }
+                        (created, updated, unchanged, changed) = (created + i, updated + u, unchanged + n, changed + i + u);
                     }
-                    (created, updated, unchanged, changed) = (created + i, updated + u, unchanged + n, changed + i + u);
                 }
-                // As after a sync: KPI summaries and the organization's mirror version follow a real change.
-                if (changed > 0 && !options.DryRun) await PfaStore.MirrorChangedAsync(db, organizationId, ct);
+                finally
+                {
+                    // As after a sync, even a failed one: KPI summaries and the mirror version follow the batches that landed
+                    // (a re-run finds them unchanged and would never refresh them).
+                    if (changed > 0 && !options.DryRun) await PfaStore.MirrorChangedAsync(db, organizationId, CancellationToken.None);
+                }
             }
             tables.Add(new TableOutcome("pfa_records → pfa_mirror", plan.RecordCount, created, updated, unchanged));
             Lap("records");
