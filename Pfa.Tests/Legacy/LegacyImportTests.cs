@@ -135,6 +135,21 @@ public sealed class LegacyImportTests(InfrastructureFixture infra) : IDisposable
         }
         var duplicateError = (await RunAsync(connectionString, LegacyKey, "import-legacy", cases[2].Path)).Errors;
         Assert.Contains("pfa_records r-dup: PFA PFA-0001 appears twice", duplicateError, StringComparison.Ordinal);
+
+        // What only the target can tell: Ada's e-mail address already belongs to another user here.
+        var holder = $"grace-{Guid.NewGuid():N}";
+        await using (var db = new NpgsqlConnection(connectionString))
+        {
+            await db.OpenAsync(Ct);
+            await using var insert = new NpgsqlCommand(
+                "INSERT INTO users (id, username, display_name, email, password_hash, is_active, created_at) VALUES (gen_random_uuid(), @u, @u, @e, '', true, now())", db);
+            insert.Parameters.AddWithValue("u", holder);
+            insert.Parameters.AddWithValue("e", $"ada{_tag}@example.com".ToLowerInvariant());
+            await insert.ExecuteNonQueryAsync(Ct);
+        }
+        var (taken, _, takenError) = await RunAsync(connectionString, LegacyKey, "import-legacy", Sample(records: 3).WriteSqlite(Path.Combine(_folder, "taken.db")));
+        Assert.Equal(1, taken);
+        Assert.Contains($"already belongs to user '{holder}' here", takenError, StringComparison.Ordinal);
         Assert.Equal(0L, await ScalarAsync<long>(connectionString,
             $"SELECT (SELECT count(*) FROM organizations WHERE code LIKE '%{_tag}') + (SELECT count(*) FROM users WHERE username LIKE '%{_tag.ToLowerInvariant()}')"));
 
