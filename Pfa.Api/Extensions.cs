@@ -28,7 +28,7 @@ public static class Extensions
         // JSON options (enums by name, max depth) and malformed requests → 400 naming the culprit (Infrastructure/ClientErrors.cs).
         builder.Services.AddClientErrorHandling();
         builder.Services.AddProblemDetails();
-        builder.Services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecurityTransformer>());
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecurityTransformer>().AddSchemaTransformer<MaskedRecordSchemaTransformer>());
 
         var jwt = builder.Configuration.GetSection("Jwt").Get<JwtSettings>() ?? new JwtSettings();
         // Fail at start, not at the first request, when the signing key is missing (the migrate command needs none).

@@ -1,4 +1,7 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Pfa.Domain;
 
@@ -23,12 +26,60 @@ public static class FinancialMask
         return json;
     }
 
-    /// <summary>A record's JSON form, masked when needed (the API returns records as JSON so a hidden figure can be null).</summary>
-    public static JsonObject Record(PfaRecord record, bool visible) => Apply(PfaJson.ToJson(record), visible)!;
+    /// <summary>A record as the API returns it: its JSON form with the money fields null unless <paramref name="visible"/>.</summary>
+    public static MaskedRecord Record(PfaRecord record, bool visible) => new(record, visible);
+
+    /// <summary>
+    /// <see cref="PfaJson.Options"/> with the money fields of <see cref="PfaRecord"/> written as null: masking as a
+    /// serialization contract, so a masked record is written straight from the record, without a JSON tree per row.
+    /// </summary>
+    public static readonly JsonSerializerOptions MoneyHiddenOptions = new(PfaJson.Options)
+    {
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { HideMoney } },
+    };
+
+    private static void HideMoney(JsonTypeInfo info)
+    {
+        if (info.Type != typeof(PfaRecord)) return;
+        foreach (var property in info.Properties.Where(p => IsFinancial(p.Name)))
+            property.CustomConverter = HiddenAmount.Instance;
+    }
+
+    /// <summary>A money amount written as null; read back as 0 (a masked record is never written back anywhere).</summary>
+    private sealed class HiddenAmount : JsonConverter<decimal>
+    {
+        public static readonly HiddenAmount Instance = new();
+        public override bool HandleNull => true;
+        public override decimal Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.TokenType == JsonTokenType.Null ? 0m : reader.GetDecimal();
+        public override void Write(Utf8JsonWriter writer, decimal value, JsonSerializerOptions options) => writer.WriteNullValue();
+    }
 
     /// <summary>A money figure, or null when hidden.</summary>
     public static decimal? Amount(decimal value, bool visible) => visible ? value : null;
     public static decimal? Amount(decimal? value, bool visible) => visible ? value : null;
+}
+
+/// <summary>
+/// A PFA record on its way out of the API: written as the record's JSON form (<see cref="PfaJson"/>), with the money fields
+/// null when <see cref="MoneyVisible"/> is false (<see cref="FinancialMask"/>). Reading one back gives the record with hidden
+/// amounts as 0
+/// and <see cref="MoneyVisible"/> false.
+/// </summary>
+[JsonConverter(typeof(MaskedRecordConverter))]
+public readonly record struct MaskedRecord(PfaRecord Record, bool MoneyVisible);
+
+internal sealed class MaskedRecordConverter : JsonConverter<MaskedRecord>
+{
+    public override MaskedRecord Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        var json = JsonNode.Parse(ref reader) as JsonObject ?? throw new JsonException("A PFA record must be a JSON object.");
+        var hidden = FinancialMask.Fields.Any(f => json.TryGetPropertyValue(f, out var v) && v is null);
+        return new MaskedRecord(json.Deserialize<PfaRecord>(FinancialMask.MoneyHiddenOptions)!, !hidden);
+    }
+
+    public override void Write(Utf8JsonWriter writer, MaskedRecord value, JsonSerializerOptions options) =>
+        JsonSerializer.Serialize(writer, value.Record, value.MoneyVisible ? PfaJson.Options : FinancialMask.MoneyHiddenOptions);
 }
 
 /// <summary>Password rules for user-chosen passwords (the change-password endpoint): errors keyed by request field.</summary>

@@ -14,7 +14,7 @@ public sealed record FieldChangeDto(string Field, JsonNode? From, JsonNode? To);
 /// One timeline entry. <see cref="Kind"/> <c>version</c>: a PEMS version of the line (<see cref="Version"/>, <see cref="Record"/>,
 /// <see cref="IsCurrent"/>); <c>change</c>: a committed change made in the app (<see cref="State"/> of its write-back).
 /// </summary>
-public sealed record LineHistoryEntryDto(string Kind, DateTimeOffset At, string Who, int? Version, bool IsCurrent, JsonObject? Record,
+public sealed record LineHistoryEntryDto(string Kind, DateTimeOffset At, string Who, int? Version, bool IsCurrent, MaskedRecord? Record,
     string? State, IReadOnlyList<FieldChangeDto> Fields, string? Message);
 
 public sealed record LineHistoryResponse(string PfaId, int CurrentVersion, bool IsNewLine, IReadOnlyList<LineHistoryEntryDto> Entries);

@@ -38,15 +38,15 @@ public sealed record PfaListQuery(
 
 /// <summary>A grid row; <see cref="BaseValues"/> is, per changed field, the PEMS value my draft started from (for "old → new").</summary>
 /// <see cref="Record"/> is the PFA record's JSON form; money fields are null for a caller without ViewFinancials (<see cref="FinancialMask"/>).
-public sealed record PfaRowDto(string PfaId, string DraftState, string[] ChangedFields, JsonObject Record, JsonObject? BaseValues);
+public sealed record PfaRowDto(string PfaId, string DraftState, string[] ChangedFields, MaskedRecord Record, JsonObject? BaseValues);
 /// <summary>A page of merged lines; <c>total</c> comes with the first page only (null on cursor pages, whose callers already have it).</summary>
 public sealed record PfaListResponse(IReadOnlyList<PfaRowDto> Items, string? NextCursor, long? Total, bool TotalIsEstimate);
 public sealed record DeltaDto(Guid Id, string State, JsonObject Changes, JsonObject? BaseValues, int? BaseMirrorVersion);
-public sealed record HistoryDto(int MirrorVersion, string? PemsVersion, DateTimeOffset RecordedAt, string ChangedBy, JsonObject Record);
+public sealed record HistoryDto(int MirrorVersion, string? PemsVersion, DateTimeOffset RecordedAt, string ChangedBy, MaskedRecord Record);
 /// <summary>Plan / forecast / actual cost of one line; null for a caller without ViewFinancials.</summary>
 public sealed record LineCostDto(decimal Plan, decimal Forecast, decimal Actual);
 public sealed record PfaDetailResponse(string PfaId, int MirrorVersion, string? PemsVersion, string DraftState,
-    JsonObject Base, JsonObject Merged, DeltaDto? MyDelta, string[] ConflictFields, LineCostDto? BaseCost, LineCostDto? MergedCost,
+    MaskedRecord Base, MaskedRecord Merged, DeltaDto? MyDelta, string[] ConflictFields, LineCostDto? BaseCost, LineCostDto? MergedCost,
     IReadOnlyList<HistoryDto> History);
 
 public static class PfaApi
@@ -87,7 +87,7 @@ public static class PfaApi
         var money = ctx.CanViewFinancials;
         return TypedResults.Ok(new PfaListResponse(
             page.Items.Select(r => new PfaRowDto(r.PfaId, r.DraftState, r.Changes?.Select(c => c.Key).ToArray() ?? [],
-                FinancialMask.Record(PfaJson.FromJson(r.Merged), money), FinancialMask.Apply(r.BaseValues, money))).ToList(),
+                FinancialMask.Record(r.Merged, money), FinancialMask.Apply(r.BaseValues, money))).ToList(),
             page.NextCursor, page.Total, page.TotalIsEstimate));
     }
 

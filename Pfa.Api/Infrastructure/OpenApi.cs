@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
+using Pfa.Domain;
 
 namespace Pfa.Api.Infrastructure;
 
@@ -36,4 +37,24 @@ public static class OpenApiConventions
         .ProducesProblem(StatusCodes.Status403Forbidden)
         .ProducesProblem(StatusCodes.Status404NotFound)
         .ProducesProblem(StatusCodes.Status429TooManyRequests);
+}
+
+/// <summary>
+/// Documents a <see cref="MaskedRecord"/> as the record it writes (its converter hides the shape from the schema generator),
+/// with the money fields nullable: null is how a caller without ViewFinancials sees them.
+/// </summary>
+public sealed class MaskedRecordSchemaTransformer : IOpenApiSchemaTransformer
+{
+    public async Task TransformAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
+    {
+        if (context.JsonTypeInfo.Type != typeof(MaskedRecord)) return;
+        var record = await context.GetOrCreateSchemaAsync(typeof(PfaRecord), null, cancellationToken);
+        schema.Type = JsonSchemaType.Object;
+        schema.Required = record.Required;
+        schema.Properties = new Dictionary<string, IOpenApiSchema>();
+        foreach (var (name, property) in record.Properties ?? new Dictionary<string, IOpenApiSchema>())
+            schema.Properties[name] = FinancialMask.IsFinancial(name)
+                ? new OpenApiSchema { Type = JsonSchemaType.Number | JsonSchemaType.Null, Description = "Null for a caller without ViewFinancials." }
+                : property;
+    }
 }

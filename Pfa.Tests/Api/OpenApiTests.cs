@@ -40,6 +40,21 @@ public sealed class OpenApiTests(InfrastructureFixture infra)
         Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
     }
 
+    [Fact]
+    public async Task A_masked_record_is_documented_as_the_record_with_nullable_money()
+    {
+        var host = ApiHost.For(infra);
+        var doc = JsonNode.Parse(await host.Factory.CreateClient().GetStringAsync("/openapi/v1.json", Http.Ct))!;
+        var schemas = doc["components"]!["schemas"]!;
+        JsonNode Resolve(JsonNode s) => s["$ref"] is { } r ? schemas[((string)r!).Split('/')[^1]]! : s;
+        var record = Resolve(schemas["PfaRowDto"]!["properties"]!["record"]!)["properties"]!.AsObject();
+        Assert.Contains("forecastEnd", record.Select(p => p.Key));
+        Assert.Contains("pfaId", record.Select(p => p.Key));
+        Assert.Contains("null", record["monthlyRate"]!["type"]!.AsArray().Select(t => (string?)t));
+        Assert.Contains("null", record["purchasePrice"]!["type"]!.AsArray().Select(t => (string?)t));
+        Assert.DoesNotContain("moneyVisible", record.Select(p => p.Key));
+    }
+
     private static string Path(RoutePattern pattern) => "/" + string.Join('/', pattern.PathSegments.Select(s =>
         string.Concat(s.Parts.Select(p => p switch
         {
