@@ -28,6 +28,12 @@ public static class PfaDatabase
         {
             b.ConnectionStringBuilder.Timeout = Math.Min(b.ConnectionStringBuilder.Timeout, DatabaseOutage.ConnectTimeoutSeconds);
             if (!resetOnClose) b.ConnectionStringBuilder.NoResetOnClose = true;
+            // The same few dozen statement shapes run on every request (session check, tenant setup, list pages, KPIs,
+            // draft saves): prepared per connection after their second use, PostgreSQL parses and plans each once per
+            // connection instead of on every request. Plans stay correct across tenants: RLS reads the tenant from
+            // set_config at execution, and PostgreSQL replans a statement whose role or schema changed.
+            b.ConnectionStringBuilder.MaxAutoPrepare = 64;
+            b.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
         });
         builder.Services.AddDbContextPool<PfaDbContext>((sp, options) =>
             options.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>(), npgsql => npgsql.ExecutionStrategy(d => new PfaRetryingExecutionStrategy(d))));
