@@ -150,21 +150,30 @@ public sealed class LegacyImportTests(InfrastructureFixture infra) : IDisposable
         var orphan = Sample(records: 3).Add("user_organizations", ("id", "m9"), ("userId", "u1"), ("organizationId", "o-gone"), ("role", "member"));
         cases.Add(("orphan membership", orphan.WriteSqlite(Path.Combine(_folder, "orphan.db")), LegacyKey, "user_organizations m9: organization o-gone does not exist (orphan membership)"));
 
+        // The API's username and e-mail rules (UserAdministration): every offending row is named.
+        var invalid = Sample(records: 3)
+            .Add("users", ("id", "u8"), ("username", "a b"), ("passwordHash", ""), ("role", "user"), ("isActive", true), ("updatedAt", At))
+            .Add("users", ("id", "u7"), ("username", $"eve{_tag}"), ("email", "eve at example.com"), ("passwordHash", ""), ("role", "user"), ("isActive", true), ("updatedAt", At));
+        cases.Add(("invalid username and e-mail", invalid.WriteSqlite(Path.Combine(_folder, "invalid.db")), LegacyKey,
+            "users u8: username 'a b' is not accepted here (Letters, digits and . _ - @ only)"));
+
         var garbage = Path.Combine(_folder, "garbage.db");
         File.WriteAllBytes(garbage, System.Security.Cryptography.RandomNumberGenerator.GetBytes(8192));
         cases.Add(("unreadable .db", garbage, LegacyKey, "cannot be read as a SQLite database"));
 
         cases.Add(("wrong legacy key", Sample(records: 3).WriteSqlite(Path.Combine(_folder, "key.db")), new string('1', 64), "cannot be decrypted with LEGACY_ENCRYPTION_KEY"));
 
+        var refusals = new Dictionary<string, string>();
         foreach (var (name, path, key, expected) in cases)
         {
             var (code, output, errors) = await RunAsync(connectionString, key, "import-legacy", path);
             Assert.True(code == 1, $"{name}: exit {code}\n{output}{errors}");
             Assert.Contains(expected, errors, StringComparison.Ordinal);
             Assert.DoesNotContain(PemsPassword, errors + output, StringComparison.Ordinal);
+            refusals[name] = errors;
         }
-        var duplicateError = (await RunAsync(connectionString, LegacyKey, "import-legacy", cases[2].Path)).Errors;
-        Assert.Contains("pfa_records r-dup: PFA PFA-0001 appears twice", duplicateError, StringComparison.Ordinal);
+        Assert.Contains("pfa_records r-dup: PFA PFA-0001 appears twice", refusals["duplicate keys"], StringComparison.Ordinal);
+        Assert.Contains("users u7: e-mail 'eve at example.com' is not a valid e-mail address", refusals["invalid username and e-mail"], StringComparison.Ordinal);
 
         // What only the target can tell: Ada's e-mail address already belongs to another user here.
         var holder = $"grace-{Guid.NewGuid():N}";
@@ -184,7 +193,7 @@ public sealed class LegacyImportTests(InfrastructureFixture infra) : IDisposable
             $"SELECT (SELECT count(*) FROM organizations WHERE code LIKE '%{_tag}') + (SELECT count(*) FROM users WHERE username LIKE '%{_tag.ToLowerInvariant()}')"));
 
         // The key is never taken from the command line.
-        var (refused, _, message) = await RunAsync(connectionString, null, "import-legacy", cases[5].Path, $"--LEGACY_ENCRYPTION_KEY={LegacyKey}");
+        var (refused, _, message) = await RunAsync(connectionString, null, "import-legacy", cases.Single(c => c.Name == "wrong legacy key").Path, $"--LEGACY_ENCRYPTION_KEY={LegacyKey}");
         Assert.Equal(2, refused);
         Assert.Contains("never from the command line", message, StringComparison.Ordinal);
     }
