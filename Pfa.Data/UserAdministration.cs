@@ -226,13 +226,15 @@ public sealed class UserAdministration(PfaDbContext db)
 
     // ---- rules ----
 
-    private static AdminError? ValidateUsername(string username) =>
+    /// <summary>The username rule for every way users come in (the API, the legacy import); <paramref name="username"/> is trimmed and lower-cased.</summary>
+    internal static AdminError? ValidateUsername(string username) =>
         username.Length is < 3 or > 64 ? AdminError.Invalid("username", "3 to 64 characters.")
         : !username.All(c => c is >= 'a' and <= 'z' or >= '0' and <= '9' or '.' or '_' or '-' or '@')
             ? AdminError.Invalid("username", "Letters, digits and . _ - @ only.")
             : null;
 
-    private static (string? Email, AdminError? Error) NormaliseEmail(string? email)
+    /// <summary>The e-mail rule for every way users come in (the API, the legacy import): null when blank, else trimmed.</summary>
+    internal static (string? Email, AdminError? Error) NormaliseEmail(string? email)
     {
         if (string.IsNullOrWhiteSpace(email)) return (null, null);
         var e = email.Trim();

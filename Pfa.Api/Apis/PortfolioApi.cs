@@ -1,8 +1,6 @@
-using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Pfa.Api.Infrastructure;
 using Pfa.Data;
@@ -41,15 +39,14 @@ public static class PortfolioApi
     }
 
     public static async Task<Results<Ok<PortfolioResponse>, ProblemHttpResult>> Kpis(
-        ClaimsPrincipal user, PfaDbContext db, NpgsqlDataSource dataSource, KpiCache cache, IConfiguration configuration, TimeProvider clock,
+        HttpContext http, NpgsqlDataSource dataSource, KpiCache cache, IConfiguration configuration, TimeProvider clock,
         CancellationToken ct)
     {
-        if (user.UserId() is not { } userId)
+        // The session check already read the caller's memberships in active organizations with this request's first round trip.
+        if (http.Session() is not { } session)
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Not signed in.");
-        var grants = (await db.Memberships.AsNoTracking().Where(m => m.UserId == userId)
-            .Join(db.Organizations.Where(o => o.IsActive), m => m.OrganizationId, o => o.Id,
-                (m, _) => new { m.Role, m.PermissionsGranted, m.PermissionsRevoked }).ToListAsync(ct))
-            .Select(m => Permissions.Effective(m.Role, m.PermissionsGranted, m.PermissionsRevoked))
+        var userId = session.Id;
+        var grants = session.Memberships.Select(m => Permissions.Effective(m.Role, m.Granted, m.Revoked))
             .Where(p => p.HasFlag(Permission.ViewAllOrganizations)).ToList();
         if (grants.Count == 0)
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not allowed.",

@@ -62,8 +62,11 @@ public sealed record LegacyImportReport(string Source, bool DryRun, IReadOnlyLis
 /// <summary>
 /// Writes a <see cref="LegacyPlan"/>: users, organizations, memberships and PEMS connections in one transaction (set-based,
 /// keyed by username, organization code and their pair), then PFA records through the sync's mirror write, one transaction per
-/// batch. Every statement only touches rows whose values differ, so a second run reports everything unchanged. Everything that
-/// can make an import fail half-way is checked first (LegacyPlan.Build, <see cref="CheckTargetAsync"/>).
+/// batch. Every statement only touches rows whose values differ, so a second run reports everything unchanged: the upserts join
+/// their target first and drop unchanged rows before the conflict check, as MirrorUpsert does (ON CONFLICT … DO UPDATE … WHERE
+/// false would still lock every row it meets). A user whose is_active or is_system_admin changes gets a new security stamp, so
+/// their sessions end as after the same change through UserAdministration. Everything that can make an import fail half-way is
+/// checked first (LegacyPlan.Build, <see cref="CheckTargetAsync"/>).
 /// </summary>
 public static class LegacyImporter
 {
@@ -84,6 +87,7 @@ public static class LegacyImporter
         catch (Microsoft.Data.Sqlite.SqliteException e) { throw new LegacyImportException($"The SQLite database cannot be read: {e.Message} (nothing was written).", e); }
         await using var conn = await db.OpenConnectionAsync(ct);
         await CheckTargetAsync(conn, plan, ct);
+        var keys = Keys(plan);
         Lap("read, checked and mapped");
 
         var tables = new List<TableOutcome>();
@@ -93,8 +97,8 @@ public static class LegacyImporter
         {
             tables.Add(await UpsertUsersAsync(conn, tx, plan, ct));
             tables.Add(await UpsertOrganizationsAsync(conn, tx, plan, ct));
-            tables.Add(await UpsertMembershipsAsync(conn, tx, plan, ct));
-            tables.Add(await UpsertConnectionsAsync(conn, tx, plan, options, ct));
+            tables.Add(await UpsertMembershipsAsync(conn, tx, plan, keys, ct));
+            tables.Add(await UpsertConnectionsAsync(conn, tx, plan, keys, options, ct));
             Lap("accounts and connections");
             if (!options.DryRun)
             {
@@ -146,7 +150,7 @@ public static class LegacyImporter
             }
         }
 
-        var verification = options.DryRun ? [] : await VerifyAsync(conn, plan, ct);
+        var verification = options.DryRun ? [] : await VerifyAsync(conn, plan, keys, ct);
         if (!options.DryRun) Lap("verification");
         return new LegacyImportReport(source.Description, options.DryRun, tables, plan.Skipped, plan.Notes, verification, Stopwatch.GetElapsedTime(started), stages);
     }
@@ -177,8 +181,13 @@ public static class LegacyImporter
             SELECT gen_random_uuid(), p.username, p.display_name, p.email, coalesce(p.hash, @unusable), p.is_active, coalesce(p.created_at, now()),
                    gen_random_uuid(), p.hash IS NULL, p.is_system_admin
             FROM unnest(@usernames, @names, @emails, @hashes, @active, @admins, @created) AS p(username, display_name, email, hash, is_active, is_system_admin, created_at)
+            LEFT JOIN users u ON u.username = p.username
+            WHERE u.id IS NULL OR (u.display_name, u.email, u.is_active, u.is_system_admin) IS DISTINCT FROM (p.display_name, p.email, p.is_active, p.is_system_admin)
             ON CONFLICT (username) DO UPDATE
-            SET display_name = EXCLUDED.display_name, email = EXCLUDED.email, is_active = EXCLUDED.is_active, is_system_admin = EXCLUDED.is_system_admin
+            SET display_name = EXCLUDED.display_name, email = EXCLUDED.email, is_active = EXCLUDED.is_active, is_system_admin = EXCLUDED.is_system_admin,
+                -- As UserAdministration does: (de)activation or a system admin change ends the user's sessions.
+                security_stamp = CASE WHEN (users.is_active, users.is_system_admin) IS DISTINCT FROM (EXCLUDED.is_active, EXCLUDED.is_system_admin)
+                                      THEN EXCLUDED.security_stamp ELSE users.security_stamp END
             WHERE (users.display_name, users.email, users.is_active, users.is_system_admin)
                   IS DISTINCT FROM (EXCLUDED.display_name, EXCLUDED.email, EXCLUDED.is_active, EXCLUDED.is_system_admin)
             RETURNING (xmax = 0)
@@ -207,6 +216,8 @@ public static class LegacyImporter
         await using var cmd = new NpgsqlCommand("""
             INSERT INTO organizations (id, code, name, is_active, sync_enabled, service_status, mirror_version)
             SELECT gen_random_uuid(), p.code, p.name, p.is_active, true, 'active', 0 FROM unnest(@codes, @names, @active) AS p(code, name, is_active)
+            LEFT JOIN organizations o ON o.code = p.code
+            WHERE o.id IS NULL OR (o.name, o.is_active) IS DISTINCT FROM (p.name, p.is_active)
             ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, is_active = EXCLUDED.is_active
             WHERE (organizations.name, organizations.is_active) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.is_active)
             RETURNING (xmax = 0)
@@ -218,14 +229,16 @@ public static class LegacyImporter
         return new TableOutcome("organizations", plan.Organizations.Count, created, updated, plan.Organizations.Count - created - updated);
     }
 
-    private static async Task<TableOutcome> UpsertMembershipsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, LegacyPlan plan, CancellationToken ct)
+    private static async Task<TableOutcome> UpsertMembershipsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, LegacyPlan plan, LegacyKeys keys, CancellationToken ct)
     {
-        var (usernames, codes) = Keys(plan);
+        var (usernames, codes) = keys;
         await using var cmd = new NpgsqlCommand("""
             INSERT INTO memberships (user_id, organization_id, role, draft_version, permissions_granted, permissions_revoked)
             SELECT u.id, o.id, p.role, 0, p.granted, p.revoked
             FROM unnest(@usernames, @codes, @roles, @granted, @revoked) AS p(username, code, role, granted, revoked)
             JOIN users u ON u.username = p.username JOIN organizations o ON o.code = p.code
+            LEFT JOIN memberships x ON x.user_id = u.id AND x.organization_id = o.id
+            WHERE x.user_id IS NULL OR (x.role, x.permissions_granted, x.permissions_revoked) IS DISTINCT FROM (p.role, p.granted, p.revoked)
             ON CONFLICT (user_id, organization_id) DO UPDATE
             SET role = EXCLUDED.role, permissions_granted = EXCLUDED.permissions_granted, permissions_revoked = EXCLUDED.permissions_revoked
             WHERE (memberships.role, memberships.permissions_granted, memberships.permissions_revoked)
@@ -248,9 +261,10 @@ public static class LegacyImporter
     /// changes only when an address field, the user name or the decrypted password differs. Without decrypted credentials an
     /// existing row keeps its own.
     /// </summary>
-    private static async Task<TableOutcome> UpsertConnectionsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, LegacyPlan plan, LegacyImportOptions options, CancellationToken ct)
+    private static async Task<TableOutcome> UpsertConnectionsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, LegacyPlan plan, LegacyKeys keys,
+        LegacyImportOptions options, CancellationToken ct)
     {
-        var (_, codes) = Keys(plan);
+        var codes = keys.Codes;
         var existing = new Dictionary<string, (string BaseUrl, string Tenant, string GridId, string ScreenId, string Username, string? Password)>(StringComparer.Ordinal);
         await using (var read = new NpgsqlCommand("""
             SELECT o.code, c.base_url, c.tenant, c.grid_id, c.screen_id, c.username, c.password_protected
@@ -336,9 +350,9 @@ public static class LegacyImporter
     /// Per table, the imported fields of the source and of the landed rows (looked up by natural key), each sorted and hashed
     /// as "field|field|…" lines; connections without their secrets, records by the mirror's content hash.
     /// </summary>
-    private static async Task<List<TableVerification>> VerifyAsync(NpgsqlConnection conn, LegacyPlan plan, CancellationToken ct)
+    private static async Task<List<TableVerification>> VerifyAsync(NpgsqlConnection conn, LegacyPlan plan, LegacyKeys keys, CancellationToken ct)
     {
-        var (usernames, codes) = Keys(plan);
+        var (usernames, codes) = keys;
         var userNames = plan.Users.Select(u => u.Username).ToArray();
         var orgCodes = plan.Organizations.Select(o => o.Code).ToArray();
         var result = new List<TableVerification>
@@ -398,9 +412,12 @@ public static class LegacyImporter
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', lines))));
     }
 
-    private static (Dictionary<string, string> Usernames, Dictionary<string, string> Codes) Keys(LegacyPlan plan) =>
-        (plan.Users.ToDictionary(u => u.LegacyId, u => u.Username, StringComparer.Ordinal),
-         plan.Organizations.ToDictionary(o => o.LegacyId, o => o.Code, StringComparer.Ordinal));
+    /// <summary>Legacy user id → our username, legacy organization id → our code; built once per run.</summary>
+    private sealed record LegacyKeys(Dictionary<string, string> Usernames, Dictionary<string, string> Codes);
+
+    private static LegacyKeys Keys(LegacyPlan plan) =>
+        new(plan.Users.ToDictionary(u => u.LegacyId, u => u.Username, StringComparer.Ordinal),
+            plan.Organizations.ToDictionary(o => o.LegacyId, o => o.Code, StringComparer.Ordinal));
 
     private static async Task<(int Created, int Updated)> CountAsync(NpgsqlCommand cmd, CancellationToken ct)
     {

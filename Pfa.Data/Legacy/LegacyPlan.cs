@@ -39,7 +39,8 @@ public sealed record SkippedTable(string Table, int Rows, string Reason);
 
 /// <summary>
 /// The whole legacy source mapped onto ours, or every reason it cannot be (duplicate keys, orphan rows, unknown values,
-/// undecryptable secrets), all at once and before anything is written. Policies (legacy-data.md §2, §4, §5): usernames are
+/// undecryptable secrets, usernames and e-mail addresses that break UserAdministration's rules), all at once and before anything
+/// is written. Policies (legacy-data.md §2, §4, §5): usernames are
 /// lower-cased and organization codes upper-cased as ours are; bcrypt hashes are carried over (Passwords verifies them and
 /// the first sign-in rehashes), an empty hash meant "no local password" and must be set; users.role 'admin' → system admin and Admin of every organization (the old middleware let them into all);
 /// membership owner/admin → Admin, member → Editor, viewer → Viewer; PostgreSQL-era perm_* flags, when present, become
@@ -93,7 +94,10 @@ public sealed record LegacyPlan(
             var username = row.Text("username")?.Trim().ToLowerInvariant();
             if (id is null || string.IsNullOrEmpty(username)) { problems.Add($"users: a row without id or username ({row})"); continue; }
             if (!usernames.TryAdd(username, id)) problems.Add($"users: username '{username}' is used by {usernames[username]} and {id} (usernames are case-insensitive here)");
+            // The rules users created through the API meet, so an imported account can be administered like any other.
+            if (UserAdministration.ValidateUsername(username) is { } badName) problems.Add($"users {id}: username '{username}' is not accepted here ({badName.Message?.TrimEnd('.')})");
             var email = row.Text("email")?.Trim().ToLowerInvariant();
+            if (UserAdministration.NormaliseEmail(email).Error is not null) problems.Add($"users {id}: e-mail '{email}' is not a valid e-mail address");
             if (!string.IsNullOrEmpty(email) && !emails.TryAdd(email, id)) problems.Add($"users: e-mail '{email}' is used by {emails[email]} and {id}");
             var name = string.Join(' ', new[] { row.Text("firstName"), row.Text("lastName") }.Where(n => !string.IsNullOrWhiteSpace(n))).Trim();
             var hash = row.Text("passwordHash");

@@ -120,18 +120,78 @@ public sealed class BulkAndKpiTests(InfrastructureFixture infra) : IAsyncLifetim
         await _host.UpsertMirrorAsync(_orgId, Cat("8001", "08850", "TANK FRAC WATER TRAILER"), Cat("8002", "08850", "TANK FRAC"),
             Cat("8003", "08850", "TANK FRAC WATER TRAILER"), Cat("8004", "08850", " "), Cat("8005", "09000", "  "));
 
-        var response = await _ed.GetAsync($"/api/orgs/{_org}/categories", Http.Ct);
-        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
-        var labels = (await response.Content.ReadFromJsonAsync<JsonArray>(Http.Ct))!
-            .ToDictionary(n => n!["code"]!.GetValue<string>(), n => n!["description"]?.GetValue<string>());
-        Assert.Equal(new Dictionary<string, string?> { ["02036"] = null, ["08850"] = "TANK FRAC WATER TRAILER", ["09000"] = null }, labels);
+        Assert.Equal(new Dictionary<string, string?> { ["02036"] = null, ["08850"] = "TANK FRAC WATER TRAILER", ["09000"] = null }, await Labels(_ed, _org));
 
         // Another organization's member learns nothing about this one.
-        var outsiderOrg = await _host.CreateOrgAsync(ApiHost.Unique("X"));
+        var outsiderCode = ApiHost.Unique("X");
+        var outsiderOrg = await _host.CreateOrgAsync(outsiderCode);
         var outsider = ApiHost.Unique("out").ToLowerInvariant();
         await _host.CreateUserAsync(outsider, (outsiderOrg, "Editor"));
-        var refused = await (await _host.LoginAsync(outsider)).GetAsync($"/api/orgs/{_org}/categories", Http.Ct);
+        var outsiderClient = await _host.LoginAsync(outsider);
+        var refused = await outsiderClient.GetAsync($"/api/orgs/{_org}/categories", Http.Ct);
         Assert.Contains(refused.StatusCode, new[] { System.Net.HttpStatusCode.Forbidden, System.Net.HttpStatusCode.NotFound });
+
+        // The same code described otherwise in the other organization: each organization gets its own label (the cache is per organization).
+        await _host.UpsertMirrorAsync(outsiderOrg, Cat("8101", "08850", "CRANE MOBILE 50T"));
+        Assert.Equal(new Dictionary<string, string?> { ["08850"] = "CRANE MOBILE 50T" }, await Labels(outsiderClient, outsiderCode));
+        Assert.Equal("TANK FRAC WATER TRAILER", (await Labels(_ed, _org))["08850"]);
+
+        // A mirror change (a described 09000 line, the mirror version moves) shows at once, though the previous answer was cached.
+        await _host.UpsertMirrorAsync(_orgId, Cat("8006", "09000", "LIGHT TOWER"));
+        Assert.Equal(new Dictionary<string, string?> { ["02036"] = null, ["08850"] = "TANK FRAC WATER TRAILER", ["09000"] = "LIGHT TOWER" }, await Labels(_ed, _org));
+        Assert.Equal(new Dictionary<string, string?> { ["08850"] = "CRANE MOBILE 50T" }, await Labels(outsiderClient, outsiderCode));
+    }
+
+    private static async Task<Dictionary<string, string?>> Labels(HttpClient client, string org)
+    {
+        var response = await client.GetAsync($"/api/orgs/{org}/categories", Http.Ct);
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonArray>(Http.Ct))!
+            .ToDictionary(n => n!["code"]!.GetValue<string>(), n => n!["description"]?.GetValue<string>());
+    }
+
+    /// <summary>
+    /// A category filter alone is answered from the KPI summaries (PfaFilter.OnlyKpiDimensions) adjusted by my drafts: a line
+    /// my draft moves into or out of the category must count exactly as the merged lines say.
+    /// </summary>
+    [Fact]
+    public async Task Category_filtered_kpis_with_drafts_count_the_lines_my_draft_moves_into_and_out_of_the_category()
+    {
+        var frac = new[] { Lines.Rental("8101", category: "08850", rate: 2500m), Lines.Rental("8102", category: "08850", rate: 4100m),
+            Lines.Rental("8103", category: "08850", rate: 1234.5m, actualized: true) };
+        await _host.UpsertMirrorAsync(_orgId, frac);
+        var mirror = _mirror.Concat(frac).ToArray();
+        async Task<JsonNode> Filtered(HttpClient c, bool drafts, string category) =>
+            (await (await c.GetAsync($"/api/orgs/{_org}/kpis?includeDrafts={drafts}&category={category}", Http.Ct)).JsonAsync())["total"]!;
+        static void AssertCategory(IEnumerable<PfaRecord> lines, string category, JsonNode actual)
+        {
+            var expected = KpiTotals.Compute(lines.Where(r => r.Category == category));
+            AssertFigures(expected.Total, expected.LineCount, actual);
+        }
+        AssertCategory(mirror, "08850", await Filtered(_ed, false, "08850"));
+
+        // 3005 moves in with a new rate, 8102 moves out.
+        await (await _ed.PostAsJsonAsync($"/api/orgs/{_org}/drafts", new
+        {
+            items = new[]
+            {
+                new { pfaId = "3005", changes = (object)new { category = "08850", monthlyRate = 7777m } },
+                new { pfaId = "8102", changes = (object)new { category = "02036" } },
+            },
+        }, Http.Ct)).JsonAsync();
+        var moved = mirror.Select(r => r.PfaId switch
+        {
+            "3005" => r with { Category = "08850", MonthlyRate = 7777m },
+            "8102" => r with { Category = "02036" },
+            _ => r,
+        }).ToArray();
+        foreach (var category in new[] { "08850", "02036" })
+        {
+            AssertCategory(moved, category, await Filtered(_ed, true, category));
+            AssertCategory(mirror, category, await Filtered(_ed, false, category));
+            AssertCategory(mirror, category, await Filtered(_other, true, category));
+        }
+        Assert.NotEqual(KpiTotals.Compute(mirror.Where(r => r.Category == "08850")).Total, KpiTotals.Compute(moved.Where(r => r.Category == "08850")).Total);
     }
 
     /// <summary>The plan page's board follows the grid (issue #19): the roll-up takes the list's filter and counts only those lines.</summary>

@@ -130,7 +130,7 @@ public sealed class LegacyPlanTests : IDisposable
     {
         var bcrypt = BCrypt.Net.BCrypt.HashPassword("old-password", 4);
         using var source = await ExportAsync(
-            $$"""[{"id":"u1","username":"ADMIN","firstName":"Ada","lastName":"Min","email":"Ada@Example.com","passwordHash":"{{bcrypt}}","role":"admin","isActive":1,"createdAt":1764064800000},{"id":"u2","username":"pm","passwordHash":"","role":"user","isActive":false,"createdAt":"2025-11-25 10:00:00"}]""",
+            $$"""[{"id":"u1","username":"ADMIN","firstName":"Ada","lastName":"Min","email":"Ada@Example.com","passwordHash":"{{bcrypt}}","role":"admin","isActive":1,"createdAt":1764064800000},{"id":"u2","username":"planner","passwordHash":"","role":"user","isActive":false,"createdAt":"2025-11-25 10:00:00"}]""",
             """[{"id":"o1","code":"rio","name":"Rio Tinto ","isActive":true}]""",
             """[{"id":"m1","userId":"u1","organizationId":"o1","role":"owner"},{"id":"m2","userId":"u2","organizationId":"o1","role":"member","perm_Read":true,"perm_EditForecast":true,"perm_Export":true,"perm_Sync":true,"perm_ViewFinancials":false}]""");
         var plan = LegacyPlan.Build(source, secrets: null);

@@ -58,6 +58,7 @@ public sealed class LegacyImportTests(InfrastructureFixture infra) : IDisposable
         Assert.Contains("Imported and verified", output, StringComparison.Ordinal);
         Assert.DoesNotContain(PemsPassword, output, StringComparison.Ordinal);
         Assert.DoesNotContain("MISMATCH", output, StringComparison.Ordinal);
+        var rowVersions = await RowVersionsAsync(connectionString);
 
         // What landed: roles, the carried-over bcrypt hash that verifies (and is due for a rehash), the re-encrypted PEMS
         // password, and records as the sync would store them.
@@ -89,6 +90,8 @@ public sealed class LegacyImportTests(InfrastructureFixture infra) : IDisposable
         foreach (var table in new[] { "users", "organizations", "user_organizations", "api_configurations → pems_connection", "pfa_records → pfa_mirror" })
             Assert.Matches($@"{System.Text.RegularExpressions.Regex.Escape(table)}\s+\d+ in source: 0 created, 0 updated, \d+ unchanged", output);
         Assert.Contains("Imported and verified", output, StringComparison.Ordinal);
+        // Unchanged rows were neither written nor locked (a lock would set xmax).
+        Assert.Equal(rowVersions, await RowVersionsAsync(connectionString));
 
         // Without the legacy key the connections are kept as they are (their credentials are not wiped) and the run says so.
         (code, output, _) = await RunAsync(connectionString, null, "import-legacy", db);
@@ -96,6 +99,33 @@ public sealed class LegacyImportTests(InfrastructureFixture infra) : IDisposable
         Assert.Matches(@"api_configurations → pems_connection\s+2 in source: 0 created, 0 updated, 2 unchanged \(2 without credentials: re-enter credentials\)", output);
         Assert.Equal(PemsPassword, Protector(connectionString).Unprotect(await ScalarAsync<string>(connectionString,
             $"SELECT c.password_protected FROM pems_connection c JOIN organizations o ON o.id = c.organization_id WHERE o.code = 'RIO{_tag}'")));
+    }
+
+    [Fact]
+    public async Task A_re_import_that_deactivates_a_user_or_changes_the_system_admin_flag_ends_that_users_sessions()
+    {
+        var connectionString = await DatabaseAsync();
+        var data = Sample(records: 3);
+        Assert.Equal(0, (await RunAsync(connectionString, LegacyKey, "import-legacy", data.WriteSqlite(Path.Combine(_folder, "first.db")))).Code);
+        var (ada, pems) = (await StampAsync(connectionString, "ada"), await StampAsync(connectionString, "pems"));
+
+        // Ada only gets a new name (sessions stay); the PEMS user is deactivated (sessions end).
+        var (adaRow, pemsRow) = (data.Tables["users"].Single(u => (string?)u["id"] == "u1"), data.Tables["users"].Single(u => (string?)u["id"] == "u2"));
+        adaRow["firstName"] = "Augusta";
+        pemsRow["isActive"] = false;
+        var (code, output, errors) = await RunAsync(connectionString, LegacyKey, "import-legacy", data.WriteSqlite(Path.Combine(_folder, "second.db")));
+        Assert.True(code == 0, errors + output);
+        Assert.Matches(@"users\s+2 in source: 0 created, 2 updated, 0 unchanged", output);
+        Assert.Equal(ada, await StampAsync(connectionString, "ada"));
+        Assert.NotEqual(pems, await StampAsync(connectionString, "pems"));
+
+        // Ada is no longer a legacy global admin: the flag changes, and so does her stamp.
+        adaRow["role"] = "user";
+        (code, output, errors) = await RunAsync(connectionString, LegacyKey, "import-legacy", data.WriteSqlite(Path.Combine(_folder, "third.db")));
+        Assert.True(code == 0, errors + output);
+        Assert.Matches(@"users\s+2 in source: 0 created, 1 updated, 1 unchanged", output);
+        Assert.False(await ScalarAsync<bool>(connectionString, $"SELECT is_system_admin FROM users WHERE username = 'ada{_tag.ToLowerInvariant()}'"));
+        Assert.NotEqual(ada, await StampAsync(connectionString, "ada"));
     }
 
     [Fact]
@@ -120,21 +150,30 @@ public sealed class LegacyImportTests(InfrastructureFixture infra) : IDisposable
         var orphan = Sample(records: 3).Add("user_organizations", ("id", "m9"), ("userId", "u1"), ("organizationId", "o-gone"), ("role", "member"));
         cases.Add(("orphan membership", orphan.WriteSqlite(Path.Combine(_folder, "orphan.db")), LegacyKey, "user_organizations m9: organization o-gone does not exist (orphan membership)"));
 
+        // The API's username and e-mail rules (UserAdministration): every offending row is named.
+        var invalid = Sample(records: 3)
+            .Add("users", ("id", "u8"), ("username", "a b"), ("passwordHash", ""), ("role", "user"), ("isActive", true), ("updatedAt", At))
+            .Add("users", ("id", "u7"), ("username", $"eve{_tag}"), ("email", "eve at example.com"), ("passwordHash", ""), ("role", "user"), ("isActive", true), ("updatedAt", At));
+        cases.Add(("invalid username and e-mail", invalid.WriteSqlite(Path.Combine(_folder, "invalid.db")), LegacyKey,
+            "users u8: username 'a b' is not accepted here (Letters, digits and . _ - @ only)"));
+
         var garbage = Path.Combine(_folder, "garbage.db");
         File.WriteAllBytes(garbage, System.Security.Cryptography.RandomNumberGenerator.GetBytes(8192));
         cases.Add(("unreadable .db", garbage, LegacyKey, "cannot be read as a SQLite database"));
 
         cases.Add(("wrong legacy key", Sample(records: 3).WriteSqlite(Path.Combine(_folder, "key.db")), new string('1', 64), "cannot be decrypted with LEGACY_ENCRYPTION_KEY"));
 
+        var refusals = new Dictionary<string, string>();
         foreach (var (name, path, key, expected) in cases)
         {
             var (code, output, errors) = await RunAsync(connectionString, key, "import-legacy", path);
             Assert.True(code == 1, $"{name}: exit {code}\n{output}{errors}");
             Assert.Contains(expected, errors, StringComparison.Ordinal);
             Assert.DoesNotContain(PemsPassword, errors + output, StringComparison.Ordinal);
+            refusals[name] = errors;
         }
-        var duplicateError = (await RunAsync(connectionString, LegacyKey, "import-legacy", cases[2].Path)).Errors;
-        Assert.Contains("pfa_records r-dup: PFA PFA-0001 appears twice", duplicateError, StringComparison.Ordinal);
+        Assert.Contains("pfa_records r-dup: PFA PFA-0001 appears twice", refusals["duplicate keys"], StringComparison.Ordinal);
+        Assert.Contains("users u7: e-mail 'eve at example.com' is not a valid e-mail address", refusals["invalid username and e-mail"], StringComparison.Ordinal);
 
         // What only the target can tell: Ada's e-mail address already belongs to another user here.
         var holder = $"grace-{Guid.NewGuid():N}";
@@ -154,7 +193,7 @@ public sealed class LegacyImportTests(InfrastructureFixture infra) : IDisposable
             $"SELECT (SELECT count(*) FROM organizations WHERE code LIKE '%{_tag}') + (SELECT count(*) FROM users WHERE username LIKE '%{_tag.ToLowerInvariant()}')"));
 
         // The key is never taken from the command line.
-        var (refused, _, message) = await RunAsync(connectionString, null, "import-legacy", cases[5].Path, $"--LEGACY_ENCRYPTION_KEY={LegacyKey}");
+        var (refused, _, message) = await RunAsync(connectionString, null, "import-legacy", cases.Single(c => c.Name == "wrong legacy key").Path, $"--LEGACY_ENCRYPTION_KEY={LegacyKey}");
         Assert.Equal(2, refused);
         Assert.Contains("never from the command line", message, StringComparison.Ordinal);
     }
@@ -224,6 +263,21 @@ public sealed class LegacyImportTests(InfrastructureFixture infra) : IDisposable
         var code = await OpsCommands.RunAsync(args, settings, output, errors, Ct);
         return (code, output.ToString(), errors.ToString());
     }
+
+    private Task<Guid> StampAsync(string connectionString, string user) =>
+        ScalarAsync<Guid>(connectionString, $"SELECT security_stamp FROM users WHERE username = '{user}{_tag.ToLowerInvariant()}'");
+
+    /// <summary>
+    /// xmin/xmax of this test's users, organizations and memberships: an update changes xmin, a row lock xmax (ON CONFLICT …
+    /// DO UPDATE … WHERE false still locks the row it meets).
+    /// </summary>
+    private Task<string> RowVersionsAsync(string connectionString) => ScalarAsync<string>(connectionString, $"""
+        SELECT string_agg(v, ',' ORDER BY v) FROM (
+          SELECT 'u:' || username || ':' || xmin || '/' || xmax AS v FROM users WHERE username LIKE '%{_tag.ToLowerInvariant()}'
+          UNION ALL SELECT 'o:' || code || ':' || xmin || '/' || xmax FROM organizations WHERE code LIKE '%{_tag}'
+          UNION ALL SELECT 'm:' || u.username || ':' || m.organization_id || ':' || m.xmin || '/' || m.xmax
+            FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.username LIKE '%{_tag.ToLowerInvariant()}') x
+        """);
 
     private static PemsConnectionSecrets Protector(string connectionString) =>
         new ServiceCollection().AddDbContext<PfaDbContext>(o => o.UseNpgsql(connectionString)).AddPfaDataProtection()
