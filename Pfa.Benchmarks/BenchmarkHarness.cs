@@ -501,6 +501,10 @@ public static class BenchmarkHarness
                 var mine = latencies[v] = [];
                 var random = new Random(v);
                 var own = data.DeltaLines(c.User.Index).Select(DataSet.PfaId).ToArray();
+                // People arrive independently: with think time, each user's first request comes at a random moment of its
+                // first think interval, not all of them in the same millisecond (a burst no real morning has: it queued the
+                // first requests behind each other, in the tail this run measures).
+                if (think > TimeSpan.Zero) await Task.Delay(TimeSpan.FromMilliseconds(random.Next((int)think.TotalMilliseconds)), ct);
                 while (deadline.Elapsed < options.ConcurrencyDuration)
                 {
                     var t = Stopwatch.GetTimestamp();
