@@ -34,6 +34,9 @@ public static class MirrorUpsert
         NpgsqlConnection conn, NpgsqlTransaction tx, Guid organizationId, long syncId, bool stampSeen, IReadOnlyCollection<MirrorRecord> batch,
         IReadOnlyCollection<string> rejectedIds, CancellationToken ct)
     {
+        if (await NoneInMirrorAsync(conn, tx, organizationId, batch, ct))
+            return await InsertNewAsync(conn, tx, organizationId, syncId, stampSeen, batch, rejectedIds, ct);
+
         await using (var create = new NpgsqlCommand(
             "CREATE TEMP TABLE pfa_stage (pfa_id text PRIMARY KEY, data text, pems_version text, content_hash bytea) ON COMMIT DROP", conn, tx))
             await create.ExecuteNonQueryAsync(ct);
@@ -93,22 +96,81 @@ public static class MirrorUpsert
                 if (r.GetBoolean(0)) inserted++; else updated++;
         }
 
-        if (stampSeen)
-        {
-            // Full reconciliation only: every line PEMS returned (rejected ones too) joins the run's seen set, so it is not
-            // tombstoned; the mirror rows themselves are not touched. Incremental runs skip this.
-            await using var seen = new NpgsqlCommand("""
-                INSERT INTO pfa_sync_seen (sync_id, pfa_id)
-                SELECT @sync, pfa_id FROM pfa_stage UNION ALL SELECT @sync, unnest(@rejected::text[])
-                ON CONFLICT DO NOTHING
-                """, conn, tx);
-            seen.CommandTimeout = StatementTimeoutSeconds;
-            seen.Parameters.AddWithValue("sync", syncId);
-            seen.Parameters.Add(new NpgsqlParameter("rejected", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = rejectedIds.ToArray() });
-            await seen.ExecuteNonQueryAsync(ct);
-        }
+        if (stampSeen) await StampSeenAsync(conn, tx, syncId, "SELECT pfa_id FROM pfa_stage", null, rejectedIds, ct);
 
         return new UpsertCounts(inserted, updated, batch.Count - inserted - updated);
+    }
+
+    /// <summary>
+    /// True when no line of the batch is in the organization's mirror yet, live or tombstoned (a first sync, or lines PEMS
+    /// just created): one probe of the unique (organization, pfa_id) index per line.
+    /// </summary>
+    private static async Task<bool> NoneInMirrorAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid organizationId,
+        IReadOnlyCollection<MirrorRecord> batch, CancellationToken ct)
+    {
+        if (batch.Count == 0) return false;
+        await using var probe = new NpgsqlCommand(
+            "SELECT NOT EXISTS (SELECT 1 FROM pfa_mirror WHERE organization_id = @org AND pfa_id = ANY(@ids))", conn, tx);
+        probe.CommandTimeout = StatementTimeoutSeconds;
+        probe.Parameters.AddWithValue("org", organizationId);
+        probe.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = batch.Select(r => r.PfaId).ToArray() });
+        return (bool)(await probe.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>
+    /// A batch of lines the mirror has never held: binary COPY straight into <c>pfa_mirror</c>, as the upsert would insert
+    /// them (version 1, this run's stamps), without the stage table, the join and the conflict check that only existing
+    /// lines need. The first full sync of a 50,000-line organization is all such batches. A line inserted meanwhile by
+    /// another writer makes the COPY fail on the unique index, and the batch with it (nothing is half-written).
+    /// </summary>
+    private static async Task<UpsertCounts> InsertNewAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid organizationId, long syncId,
+        bool stampSeen, IReadOnlyCollection<MirrorRecord> batch, IReadOnlyCollection<string> rejectedIds, CancellationToken ct)
+    {
+        // The transaction's now(), as the upsert's statements stamp it.
+        DateTime now;
+        await using (var clock = new NpgsqlCommand("SELECT now()", conn, tx))
+            now = (DateTime)(await clock.ExecuteScalarAsync(ct))!;
+        await using (var copy = await conn.BeginBinaryImportAsync(
+            "COPY pfa_mirror (organization_id, pfa_id, data, pems_version, content_hash, mirror_version, last_synced_at, last_seen_sync_id) FROM STDIN (FORMAT BINARY)", ct))
+        {
+            copy.Timeout = TimeSpan.FromSeconds(StatementTimeoutSeconds);
+            foreach (var r in batch)
+            {
+                await copy.StartRowAsync(ct);
+                await copy.WriteAsync(organizationId, NpgsqlDbType.Uuid, ct);
+                await copy.WriteAsync(r.PfaId, NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(r.Data, NpgsqlDbType.Jsonb, ct);
+                if (r.PemsVersion is null) await copy.WriteNullAsync(ct);
+                else await copy.WriteAsync(r.PemsVersion, NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(r.ContentHash, NpgsqlDbType.Bytea, ct);
+                await copy.WriteAsync(1, NpgsqlDbType.Integer, ct);
+                await copy.WriteAsync(now, NpgsqlDbType.TimestampTz, ct);
+                await copy.WriteAsync(syncId, NpgsqlDbType.Bigint, ct);
+            }
+            await copy.CompleteAsync(ct);
+        }
+        if (stampSeen)
+            await StampSeenAsync(conn, tx, syncId, "SELECT unnest(@ids::text[])", batch.Select(r => r.PfaId).ToArray(), rejectedIds, ct);
+        return new UpsertCounts(batch.Count, 0, 0);
+    }
+
+    /// <summary>
+    /// Full reconciliation only: every line PEMS returned (rejected ones too) joins the run's seen set, so it is not
+    /// tombstoned; the mirror rows themselves are not touched. Incremental runs skip this.
+    /// </summary>
+    private static async Task StampSeenAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long syncId, string returnedIds, string[]? ids,
+        IReadOnlyCollection<string> rejectedIds, CancellationToken ct)
+    {
+        await using var seen = new NpgsqlCommand($"""
+            INSERT INTO pfa_sync_seen (sync_id, pfa_id)
+            SELECT @sync, pfa_id FROM ({returnedIds}) AS r(pfa_id) UNION ALL SELECT @sync, unnest(@rejected::text[])
+            ON CONFLICT DO NOTHING
+            """, conn, tx);
+        seen.CommandTimeout = StatementTimeoutSeconds;
+        seen.Parameters.AddWithValue("sync", syncId);
+        if (ids is not null) seen.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = ids });
+        seen.Parameters.Add(new NpgsqlParameter("rejected", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = rejectedIds.ToArray() });
+        await seen.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>
