@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
@@ -20,6 +22,17 @@ public static class PfaJson
 
     public static PfaRecord FromJson(string json) => JsonSerializer.Deserialize<PfaRecord>(json, Options)
         ?? throw new JsonException("A PFA record cannot be null.");
+
+    /// <summary>
+    /// The mirror's stored form of a record: its JSON text (serialised straight to UTF-8, the same text
+    /// <c>ToJson(record).ToJsonString()</c> gives) and the SHA-256 over exactly that text, the content hash a sync compares.
+    /// Every writer of mirror lines (the sync, the legacy import) goes through here, so the same line always hashes the same.
+    /// </summary>
+    public static (string Text, byte[] Hash) Stored(PfaRecord record)
+    {
+        var utf8 = JsonSerializer.SerializeToUtf8Bytes(record, Options);
+        return (Encoding.UTF8.GetString(utf8), SHA256.HashData(utf8));
+    }
 
     /// <summary>Shallow overlay: each key of <paramref name="changes"/> replaces the base value (the same as jsonb <c>||</c>).</summary>
     public static JsonObject Overlay(JsonObject baseJson, JsonObject? changes)

@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using Pfa.Domain;
 using Pfa.Pems.Mapping;
 
@@ -41,10 +38,9 @@ public sealed record MirrorRecord(string PfaId, string Data, string? PemsVersion
             Equipment = row.Get<string>(PfaFieldNames.Equipment),
             PemsVersion = row.PemsVersion,
         };
-        // Serialised straight to UTF-8 (no JsonObject in between): the same text PfaJson.ToJson(record).ToJsonString would give,
-        // so hashes of lines already in the mirror stay equal (MirrorRecordTests compares the two).
-        var utf8 = JsonSerializer.SerializeToUtf8Bytes(record, PfaJson.Options);
-        return new MirrorRecord(record.PfaId, Encoding.UTF8.GetString(utf8), row.PemsVersion, SHA256.HashData(utf8));
+        // Hashes of lines already in the mirror stay equal to the JsonObject-era text (MirrorRecordTests compares the two).
+        var (text, hash) = PfaJson.Stored(record);
+        return new MirrorRecord(record.PfaId, text, row.PemsVersion, hash);
     }
 
     private static DateOnly? Date(PemsNormalizedRow row, string field) =>

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Pfa.Domain;
 
@@ -278,10 +276,10 @@ public sealed record LegacyPlan(
                 Equipment = row.Text("equipment"),
                 PemsVersion = row.Text("pemsVersion"),
             };
-            // The same text and hash the sync worker stores (MirrorRecord), so a later sync of an unchanged line changes nothing.
-            var utf8 = JsonSerializer.SerializeToUtf8Bytes(record, PfaJson.Options);
+            // The same text and hash the sync worker stores, so a later sync of an unchanged line changes nothing.
+            var (text, hash) = PfaJson.Stored(record);
             if (!records.TryGetValue(code, out var lines)) records[code] = lines = [];
-            lines.Add(new LegacyMirrorLine(pfaId, Encoding.UTF8.GetString(utf8), record.PemsVersion, SHA256.HashData(utf8)));
+            lines.Add(new LegacyMirrorLine(pfaId, text, record.PemsVersion, hash));
         }
         if (locallyEdited > 0)
             notes.Add($"{locallyEdited} PFA record(s) had local edits the old system had not sent to PEMS (syncState ≠ pristine): imported as the mirror holds them; the next full sync shows PEMS's values");
