@@ -45,13 +45,12 @@ public static class FinancialMask
             property.CustomConverter = HiddenAmount.Instance;
     }
 
-    /// <summary>A money amount written as null; read back as 0 (a masked record is never written back anywhere).</summary>
+    /// <summary>A money amount written as null (these options only write: a masked record is never read back).</summary>
     private sealed class HiddenAmount : JsonConverter<decimal>
     {
         public static readonly HiddenAmount Instance = new();
-        public override bool HandleNull => true;
         public override decimal Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-            reader.TokenType == JsonTokenType.Null ? 0m : reader.GetDecimal();
+            throw new NotSupportedException("A hidden amount is written, never read.");
         public override void Write(Utf8JsonWriter writer, decimal value, JsonSerializerOptions options) => writer.WriteNullValue();
     }
 
@@ -62,21 +61,16 @@ public static class FinancialMask
 
 /// <summary>
 /// A PFA record on its way out of the API: written as the record's JSON form (<see cref="PfaJson"/>), with the money fields
-/// null when <see cref="MoneyVisible"/> is false (<see cref="FinancialMask"/>). Reading one back gives the record with hidden
-/// amounts as 0
-/// and <see cref="MoneyVisible"/> false.
+/// null when <see cref="MoneyVisible"/> is false (<see cref="FinancialMask"/>). Response-only: clients read the record's own
+/// shape (a masked amount is null), so there is nothing to read one back into.
 /// </summary>
 [JsonConverter(typeof(MaskedRecordConverter))]
 public readonly record struct MaskedRecord(PfaRecord Record, bool MoneyVisible);
 
 internal sealed class MaskedRecordConverter : JsonConverter<MaskedRecord>
 {
-    public override MaskedRecord Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var json = JsonNode.Parse(ref reader) as JsonObject ?? throw new JsonException("A PFA record must be a JSON object.");
-        var hidden = FinancialMask.Fields.Any(f => json.TryGetPropertyValue(f, out var v) && v is null);
-        return new MaskedRecord(json.Deserialize<PfaRecord>(FinancialMask.MoneyHiddenOptions)!, !hidden);
-    }
+    public override MaskedRecord Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        throw new NotSupportedException("A masked record is a response shape; read it as a PFA record.");
 
     public override void Write(Utf8JsonWriter writer, MaskedRecord value, JsonSerializerOptions options) =>
         JsonSerializer.Serialize(writer, value.Record, value.MoneyVisible ? PfaJson.Options : FinancialMask.MoneyHiddenOptions);
