@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Bunit;
 using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.JSInterop;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using MudBlazor.Services;
@@ -48,10 +49,11 @@ public sealed class PlanBoardPermissionTests : BunitContext
 
     private readonly StubApi _api = new();
 
-    private IRenderedComponent<PlanBoard> RenderAs(string role, bool canEdit, bool canCommit)
+    private IRenderedComponent<PlanBoard> RenderAs(string role, bool canEdit, bool canCommit, IJSRuntime? js = null)
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
+        if (js is not null) Services.AddSingleton(js);
         var membership = new Membership("RIO", "Rio Grande", role, canEdit, canCommit);
         var user = PfaClaims.Create(new MeResult(Guid.NewGuid(), "u", "U", null, [membership]), new LoginResult("secret-token", "Bearer", DateTimeOffset.UtcNow.AddHours(1)));
         var auth = new StaticAuth(user);
@@ -69,6 +71,72 @@ public sealed class PlanBoardPermissionTests : BunitContext
     private sealed class StaticAuth(ClaimsPrincipal user) : AuthenticationStateProvider
     {
         public override Task<AuthenticationState> GetAuthenticationStateAsync() => Task.FromResult(new AuthenticationState(user));
+    }
+
+    [Fact]
+    public async Task A_board_left_before_its_column_widths_script_loads_takes_the_widths_listener_down()
+    {
+        // The widths listener is set up after the first render; leaving the page before the script's import returns ran
+        // DisposeAsync while there was nothing to dispose yet, and the listener then stayed on the document.
+        var js = new DelayedWidthsRuntime();
+        var cut = RenderAs("Editor", canEdit: true, canCommit: false, js);
+        cut.WaitForAssertion(() => Assert.True(js.ImportAsked));
+
+        await DisposeComponentsAsync();
+        var module = new WidthsModule();
+        await cut.InvokeAsync(() => js.Import.SetResult(module));
+
+        cut.WaitForAssertion(() => Assert.True(module.Disposed));
+        Assert.Equal(["remember"], module.Calls);
+        Assert.Equal(["dispose"], module.Listener.Calls);
+        Assert.True(module.Listener.Disposed);
+    }
+
+    /// <summary>A browser whose import of the plan board's script returns when the test says; everything else answers default.</summary>
+    private sealed class DelayedWidthsRuntime : IJSRuntime
+    {
+        public TaskCompletionSource<IJSObjectReference> Import { get; } = new();
+        public bool ImportAsked { get; private set; }
+
+        public ValueTask<TValue> InvokeAsync<TValue>(string identifier, object?[]? args) => InvokeAsync<TValue>(identifier, CancellationToken.None, args);
+
+        public async ValueTask<TValue> InvokeAsync<TValue>(string identifier, CancellationToken cancellationToken, object?[]? args)
+        {
+            if (identifier != "import" || args?[0] is not string path || !path.EndsWith("PlanBoard.razor.js", StringComparison.Ordinal)) return default!;
+            ImportAsked = true;
+            return (TValue)await Import.Task;
+        }
+    }
+
+    private class RecordingReference : IJSObjectReference
+    {
+        public List<string> Calls { get; } = [];
+        public bool Disposed { get; private set; }
+
+        public ValueTask<TValue> InvokeAsync<TValue>(string identifier, object?[]? args) => InvokeAsync<TValue>(identifier, CancellationToken.None, args);
+
+        public virtual ValueTask<TValue> InvokeAsync<TValue>(string identifier, CancellationToken cancellationToken, object?[]? args)
+        {
+            Calls.Add(identifier);
+            return ValueTask.FromResult(default(TValue)!);
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Disposed = true;
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    private sealed class WidthsModule : RecordingReference
+    {
+        public RecordingReference Listener { get; } = new();
+
+        public override ValueTask<TValue> InvokeAsync<TValue>(string identifier, CancellationToken cancellationToken, object?[]? args)
+        {
+            Calls.Add(identifier);
+            return ValueTask.FromResult(identifier == "remember" ? (TValue)(object)Listener : default(TValue)!);
+        }
     }
 
     [Fact]
